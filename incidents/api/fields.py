@@ -1,0 +1,39 @@
+"""Serializer fields shared by every app's API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with an explicit offset (``2026-03-05T14:20:00+08:00`` or ``…Z``).
+
+    DRF would read a time without an offset as local time; a monitoring system in another
+    zone would then be off by hours without knowing it, so such a time is refused."""
+
+    default_error_messages = {
+        "naive": _("Give the time with its UTC offset, e.g. 2026-03-05T14:20:00+08:00."),
+        "invalid": _("Not an ISO 8601 time, e.g. 2026-03-05T14:20:00+08:00."),
+    }
+
+    def to_internal_value(self, value: Any) -> datetime:
+        if isinstance(value, datetime):
+            parsed: datetime | None = value
+        elif isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
+        else:
+            parsed = None
+        if parsed is None:
+            self.fail("invalid")
+        assert parsed is not None
+        if parsed.tzinfo is None or parsed.utcoffset() is None:
+            self.fail("naive")
+        return parsed

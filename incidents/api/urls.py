@@ -1,0 +1,8 @@
+from rest_framework.routers import DefaultRouter
+
+from incidents.api.views import IncidentViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.register("incidents", IncidentViewSet, basename="incident")
+
+urlpatterns = router.urls

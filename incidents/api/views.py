@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from incidents import permissions as can
+from incidents import services
+from incidents.api.serializers import (
+    IncidentInput,
+    IncidentOutput,
+    IncidentPatchInput,
+    RegradeInput,
+    TransitionInput,
+)
+from incidents.filtersets import IncidentFilterSet
+from incidents.models import Incident
+from incidents.selectors import incidents_visible_to, incidents_with_clocks
+from incidents.timeline import Actor
+
+
+class IncidentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Incidents of the caller's unit (all units for the leadership group and administrators).
+
+    Another unit's incident answers 404, not 403: its existence is not disclosed."""
+
+    serializer_class = IncidentOutput
+    filterset_class = IncidentFilterSet
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Incident]:
+        return incidents_with_clocks(incidents_visible_to(self.request.user))  # type: ignore[arg-type]
+
+    def _output(self, incident: Incident, code: int = status.HTTP_200_OK) -> Response:
+        incident = self.get_queryset().get(pk=incident.pk)
+        return Response(IncidentOutput(incident, context=self.get_serializer_context()).data, status=code)
+
+    @extend_schema(request=IncidentInput, responses={201: IncidentOutput})
+    def create(self, request: Request, *args: object, **kwargs: object) -> Response:
+        if not can.can_create(request.user):  # type: ignore[arg-type]
+            raise PermissionDenied()
+        data = IncidentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident = services.incident_create(actor=Actor.of(request.user), **data.validated_data)  # type: ignore[arg-type]
+        return self._output(incident, status.HTTP_201_CREATED)
+
+    @extend_schema(request=IncidentPatchInput, responses=IncidentOutput)
+    def partial_update(self, request: Request, *args: object, **kwargs: object) -> Response:
+        incident = self.get_object()
+        if not can.can_edit(request.user, incident):  # type: ignore[arg-type]
+            raise PermissionDenied()
+        if "grade" in request.data:
+            return Response(
+                {"grade": ["Use POST …/regrade/ with a reason to change the grade."]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        data = IncidentPatchInput(data=request.data, context={"incident": incident})
+        data.is_valid(raise_exception=True)
+        incident = services.incident_update(
+            incident=incident, actor=Actor.of(request.user), **data.validated_data
+        )  # type: ignore[arg-type]
+        return self._output(incident)
+
+    @extend_schema(request=RegradeInput, responses=IncidentOutput)
+    @action(detail=True, methods=["post"])
+    def regrade(self, request: Request, pk: str | None = None) -> Response:
+        incident = self.get_object()
+        if not can.can_regrade(request.user, incident):  # type: ignore[arg-type]
+            raise PermissionDenied()
+        data = RegradeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident = services.incident_regrade(
+            incident=incident, actor=Actor.of(request.user), **data.validated_data
+        )  # type: ignore[arg-type]
+        return self._output(incident)
+
+    @extend_schema(request=TransitionInput, responses=IncidentOutput)
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, pk: str | None = None) -> Response:
+        incident = self.get_object()
+        if not can.can_transition(request.user, incident):  # type: ignore[arg-type]
+            raise PermissionDenied()
+        data = TransitionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident = services.incident_transition(
+            incident=incident, actor=Actor.of(request.user), **data.validated_data
+        )  # type: ignore[arg-type]
+        return self._output(incident)

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from incidents.choices import Role
+from incidents.models import Unit, User
+from tests.factories import UnitFactory, make_user
+
+
+@pytest.fixture
+def unit(db: None) -> Unit:
+    return Unit.default()
+
+
+@pytest.fixture
+def other_unit(db: None) -> Unit:
+    return UnitFactory(name="另一单位", code="other")
+
+
+@pytest.fixture
+def duty_officer(unit: Unit) -> User:
+    return make_user(Role.DUTY_OFFICER, unit=unit, username="duty", first_name="值班员甲")
+
+
+@pytest.fixture
+def monitor(unit: Unit) -> User:
+    return make_user(Role.MONITOR, unit=unit, username="monitor")
+
+
+@pytest.fixture
+def leader(unit: Unit) -> User:
+    return make_user(Role.LEADERSHIP, unit=unit, username="leader")
+
+
+@pytest.fixture
+def admin_user(unit: Unit) -> User:
+    return make_user(Role.ADMINISTRATOR, unit=unit, username="administrator")
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def duty_api(api: APIClient, duty_officer: User) -> APIClient:
+    api.force_authenticate(duty_officer)
+    return api
