@@ -13,7 +13,12 @@ class Grade(models.TextChoices):
     GENERAL = "general", _("General (一般)")
 
 
-GRADE_SEVERITY = {Grade.ESPECIALLY_MAJOR: 4, Grade.MAJOR: 3, Grade.LARGER: 2, Grade.GENERAL: 1}
+GRADE_SEVERITY: dict[str, int] = {
+    Grade.ESPECIALLY_MAJOR: 4,
+    Grade.MAJOR: 3,
+    Grade.LARGER: 2,
+    Grade.GENERAL: 1,
+}
 
 
 class WarningLevel(models.TextChoices):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
+
 import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -51,10 +53,10 @@ class IncidentFilterSet(django_filters.FilterSet):
         return qs.filter(pk__in=ids) if value else qs.exclude(pk__in=ids)
 
     # Dates are Beijing dates: 3月5日 means 00:00–24:00 in Asia/Shanghai, not in UTC.
-    def filter_after(self, qs: QuerySet[Incident], name: str, value: object) -> QuerySet[Incident]:
-        start = timezone.make_aware(timezone.datetime.combine(value, timezone.datetime.min.time()))  # type: ignore[arg-type]
+    def filter_after(self, qs: QuerySet[Incident], name: str, value: date) -> QuerySet[Incident]:
+        start = timezone.make_aware(datetime.combine(value, time.min))
         return qs.filter(occurred_at__gte=start)
 
-    def filter_before(self, qs: QuerySet[Incident], name: str, value: object) -> QuerySet[Incident]:
-        end = timezone.make_aware(timezone.datetime.combine(value, timezone.datetime.max.time()))  # type: ignore[arg-type]
+    def filter_before(self, qs: QuerySet[Incident], name: str, value: date) -> QuerySet[Incident]:
+        end = timezone.make_aware(datetime.combine(value, time.max))
         return qs.filter(occurred_at__lte=end)

@@ -263,7 +263,7 @@ class IncidentAttachment(models.Model):
         ordering = ["uploaded_at"]
 
     def __str__(self) -> str:
-        return self.description or self.file.name
+        return self.description or str(self.file.name)
 
 
 class DeadlineQuerySet(models.QuerySet["Deadline"]):

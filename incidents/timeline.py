@@ -6,6 +6,7 @@ so the record stays data (kind + data) and reads in the viewer's language.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -46,14 +47,14 @@ class Actor:
 @dataclass(frozen=True)
 class _Kind:
     template: _StrPromise | str
-    choices: dict[str, type[models.TextChoices]]
+    choices: Mapping[str, type[models.TextChoices]]
 
 
 _KINDS: dict[str, _Kind] = {}
 
 
 def register_kind(
-    kind: str, template: _StrPromise | str, *, choices: dict[str, type[models.TextChoices]] | None = None
+    kind: str, template: _StrPromise | str, *, choices: Mapping[str, type[models.TextChoices]] | None = None
 ) -> None:
     """Declare how a kind of timeline event reads.
 
@@ -93,9 +94,10 @@ def _field_label(name: str) -> str:
     from incidents.models import Incident
 
     try:
-        return str(Incident._meta.get_field(name).verbose_name)
+        field = Incident._meta.get_field(name)
     except FieldDoesNotExist:
         return name
+    return str(getattr(field, "verbose_name", name))
 
 
 register_kind(

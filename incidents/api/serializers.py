@@ -22,7 +22,7 @@ class DeadlineOutput(serializers.ModelSerializer[Deadline]):
 
 
 class IncidentOutput(serializers.ModelSerializer[Incident]):
-    unit = serializers.StringRelatedField()
+    unit: serializers.StringRelatedField = serializers.StringRelatedField()
     unit_id = serializers.IntegerField(read_only=True)
     owner = serializers.SerializerMethodField()
     report_due_at = serializers.SerializerMethodField()
@@ -74,7 +74,7 @@ class IncidentInput(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     summary = serializers.CharField()
     grade = serializers.ChoiceField(choices=Grade.choices)
-    source = serializers.ChoiceField(choices=Source.choices)
+    source = serializers.ChoiceField(choices=Source.choices)  # type: ignore[assignment]
     occurred_at = AwareDateTimeField()
     discovered_at = AwareDateTimeField()
     first_published_at = AwareDateTimeField(required=False, allow_null=True)
