@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 APT := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 export PYTHONDONTWRITEBYTECODE := 1
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+# This machine's pip configuration names local mirrors that may be absent: hide that noise only.
+QUIET_PIP := { grep -v '^WARNING: Location' || true; }
 
 .PHONY: run test test-fast bench install sysdeps-run sysdeps-test services messages lint check clean
 
@@ -25,8 +29,9 @@ bench: install services messages
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --upgrade pip 2>&1 | $(QUIET_PIP)
+	$(BIN)/python -m pip install -q -r requirements.lock 2>&1 | $(QUIET_PIP)
+	@$(BIN)/python -c "import django, celery, rest_framework, weasyprint" # fail here if the install did not take
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -60,7 +65,8 @@ services:
 	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log; } || { echo "Redis is not answering on 127.0.0.1:6379"; exit 1; }
 
 messages: install
-	@DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var -v0
+	@if find . -path ./.venv -prune -o -name '*.po' -print | grep -q .; then \
+	  DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var -v0; fi
 
 lint: install
 	$(BIN)/ruff check .
