@@ -1,0 +1,129 @@
+"""Browser forms for incidents. They parse and validate input; the services in
+``incidents.services`` do every write, so a form never saves anything itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from incidents.choices import TRANSITIONS, Grade, Status
+from incidents.models import Incident, IncidentAttachment
+from incidents.services import EDITABLE_FIELDS
+
+# datetime-local sends "2026-03-05T14:20"; it is read in the current time zone (Asia/Shanghai).
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs={"step": "60", **(attrs or {})}, format=DATETIME_LOCAL)
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: a field's message beside the field, the
+    rest at the top, so a refusal reads like any other form error."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class IncidentForm(forms.ModelForm):
+    """Create and edit an incident. The grade is chosen here only at creation; afterwards it
+    changes through the regrade form, which asks for a reason.
+
+    As a ModelForm it runs the model's own checks (times in the future, discovery before the
+    event) beside each field; the service runs them again inside its transaction."""
+
+    class Meta:
+        model = Incident
+        fields = ["title", "grade", *[f for f in EDITABLE_FIELDS if f != "title"]]
+        widgets = {
+            "occurred_at": DateTimeLocalInput(),
+            "discovered_at": DateTimeLocalInput(),
+            "first_published_at": DateTimeLocalInput(),
+            "summary": forms.Textarea(attrs={"rows": 4}),
+            "spread": forms.Textarea(attrs={"rows": 3}),
+            "facts": forms.Textarea(attrs={"rows": 3}),
+            "background": forms.Textarea(attrs={"rows": 3}),
+            "first_url": forms.URLInput(attrs={"placeholder": "https://"}),
+        }
+        help_texts = {
+            "occurred_at": _("Beijing time. The first-report clock usually starts here."),
+            "discovered_at": _("Beijing time."),
+            "first_published_at": _("Beijing time, when the first post or article appeared."),
+            "spread": _("Reposts, comments, reads, platforms, trending lists."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("occurred_at", "discovered_at", "first_published_at"):
+            self.fields[name].input_formats = [DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+        if self.instance.pk:
+            del self.fields["grade"]  # regrade has its own form
+        else:
+            self.fields["grade"].choices = [("", "—"), *Grade.choices]
+            # Usually logged the minute it is found: start from now, in Beijing time.
+            self.fields["discovered_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+            self.fields["source"].choices = [("", "—"), *self.fields["source"].choices[1:]]
+
+    def service_fields(self) -> dict[str, Any]:
+        """The cleaned values the services accept, by keyword."""
+        return {name: self.cleaned_data[name] for name in EDITABLE_FIELDS if name in self.cleaned_data}
+
+
+class RegradeForm(forms.Form):
+    grade = forms.ChoiceField(label=_("New grade"), choices=Grade.choices)
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+        help_text=_("Required: it goes on the timeline."),
+    )
+
+    def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.incident = incident
+        field = self.fields["grade"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(v, label) for v, label in Grade.choices if v != incident.grade]
+
+
+class TransitionForm(forms.Form):
+    status = forms.ChoiceField(label=_("Next status"), choices=Status.choices)
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+        help_text=_("Required: it goes on the timeline."),
+    )
+
+    def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.incident = incident
+        allowed = TRANSITIONS.get(incident.status, frozenset())
+        # Any status is accepted here and the service decides: a transition refused because
+        # someone else moved the incident meanwhile then reads as the service's own message.
+        # The menu offers only the statuses allowed now.
+        field = self.fields["status"]
+        assert isinstance(field, forms.ChoiceField)
+        field.widget.choices = [(v, label) for v, label in Status.choices if v in allowed]  # type: ignore[attr-defined]
+
+    @property
+    def has_choices(self) -> bool:
+        return bool(self.fields["status"].widget.choices)  # type: ignore[attr-defined]
+
+
+class AttachmentForm(forms.ModelForm):
+    """其他辅助材料: screenshots, documents."""
+
+    class Meta:
+        model = IncidentAttachment
+        fields = ["file", "description"]
