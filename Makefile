@@ -2,6 +2,8 @@
 PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+# Procfile commands (gunicorn, celery) come from the project's virtualenv.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 APT := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 export PYTHONDONTWRITEBYTECODE := 1
