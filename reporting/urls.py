@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from reporting import views
 
 app_name = "reporting"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.ReportListView.as_view(), name="list"),
+    path("new/", views.ReportCreateView.as_view(), name="create"),
+    path("<int:pk>/", views.ReportDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", views.ReportEditView.as_view(), name="edit"),
+    path("<int:pk>/submit/", views.ReportSubmitView.as_view(), name="submit"),
+    path("<int:pk>/correct/", views.ReportCorrectView.as_view(), name="correct"),
+    path("<int:pk>/export/<str:fmt>/", views.ReportExportView.as_view(), name="export"),
+]

@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import DefaultRouter
 
-urlpatterns: list = []
+from reporting.api.views import ReportViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.register("reports", ReportViewSet, basename="report")
+
+urlpatterns = router.urls

@@ -1,0 +1,49 @@
+"""Browser forms. They parse input; the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from incidents.models import Incident
+from reporting.choices import ReportKind
+from reporting.models import Report
+from reporting.selectors import signers_for
+from reporting.services import EDITABLE_FIELDS
+
+TEXTAREA_ROWS = {"summary": 4, "spread": 5, "facts": 4, "background": 3, "attachments": 3}
+
+
+class ReportForm(forms.ModelForm):
+    class Meta:
+        model = Report
+        fields = list(EDITABLE_FIELDS)
+        widgets = {
+            "first_published_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["signer"].queryset = signers_for(self.instance.unit)
+        self.fields["signer"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+        for name, field in self.fields.items():
+            if isinstance(field.widget, forms.Textarea):
+                field.widget.attrs["rows"] = TEXTAREA_ROWS.get(name, 3)
+
+    def _post_clean(self) -> None:
+        # The services validate the whole record; a draft may be saved incomplete.
+        pass
+
+
+class ReportCreateForm(forms.Form):
+    incident = forms.ModelChoiceField(label=_("incident"), queryset=Incident.objects.none())
+    kind = forms.ChoiceField(label=_("kind"), choices=ReportKind.choices)
+
+    def __init__(self, *args: Any, incidents: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if incidents is not None:
+            self.fields["incident"].queryset = incidents
