@@ -1,18 +1,189 @@
-"""Alert use cases. Other apps raise alerts only through ``alert_raise``."""
+"""Alert use cases. Other apps raise alerts only through ``alert_raise``.
+
+Escalation is driven by the database alone: the sweep asks PostgreSQL which open deadlines
+have a stage due that no alert records yet, and fires each in its own transaction. Nothing is
+remembered in a process or in the broker, so a lost sweep message, a dead worker or a stopped
+beat delays an alert by one sweep at most and never loses it.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+import math
+import socket
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from alerts.models import Alert
-from incidents.models import Deadline, Incident
+from alerts.choices import AUDIENCE_RANK, AlertKind, Audience, ChannelKind, NotificationStatus
+from alerts.escalation import (
+    Occurrence,
+    StageSpec,
+    alert_key,
+    current_occurrence,
+    next_occurrence_at,
+    passed_over,
+)
+from alerts.models import Alert, Channel, EscalationPolicy, EscalationStage, Notification, SweepHeartbeat
+from incidents.choices import DeadlineKind, Role
+from incidents.formats import format_cn
+from incidents.models import DEFAULT_UNIT_CODE, Deadline, Incident, User
 from incidents.services import timeline_add
 from incidents.timeline import Actor, register_kind
 
+log = logging.getLogger(__name__)
+
 register_kind("alert_fired", "⚠ %(message)s")
+register_kind(
+    "escalation_stages_skipped",
+    gettext_lazy("Escalation caught up after a gap: passed over %(stages)s; fired only %(fired)s"),
+)
+register_kind("alert_acknowledged", gettext_lazy("Alert acknowledged: %(message)s"))
+
+# The default policy, also written by the data migration; an administrator edits it in the admin.
+DEFAULT_STAGES: list[StageSpec] = [
+    StageSpec(code="t-30", name="到期前30分钟", offset=timedelta(minutes=-30), audience=Audience.OWNER),
+    StageSpec(code="t-10", name="到期前10分钟", offset=timedelta(minutes=-10), audience=Audience.UNIT_HEAD),
+    StageSpec(
+        code="due",
+        name="到期及此后每30分钟",
+        offset=timedelta(0),
+        audience=Audience.LEADERSHIP,
+        repeat_every=timedelta(minutes=30),
+    ),
+]
+
+
+def policy_stages() -> list[StageSpec]:
+    """The active policy's stages, ordered; the defaults when no policy is active."""
+    policy = EscalationPolicy.objects.filter(is_active=True).first()
+    if policy is None:
+        return list(DEFAULT_STAGES)
+    return [
+        StageSpec(code=s.code, name=s.name, offset=s.offset, audience=s.audience, repeat_every=s.repeat_every)
+        for s in EscalationStage.objects.filter(policy=policy).order_by("offset")
+    ]
+
+
+# --- Recipients -----------------------------------------------------------------------------
+
+
+@dataclass
+class RecipientCache:
+    """Per-sweep memo: a burst of 1,000 alerts asks for the same unit's people once."""
+
+    people: dict[tuple[int, str], list[User]] = field(default_factory=dict)
+    channels: dict[int, list[Channel]] = field(default_factory=dict)
+
+
+def _unit_people(incident: Incident, audience: str) -> list[User]:
+    unit = incident.unit
+    in_unit = Q(unit=unit)
+    if unit.code == DEFAULT_UNIT_CODE:
+        in_unit |= Q(unit__isnull=True)  # users without a unit work in 本单位
+    people = list(
+        User.objects.filter(is_active=True, groups__name=Role.DUTY_OFFICER)
+        .filter(in_unit)
+        .distinct()
+        .order_by("pk")
+    )
+    rank = AUDIENCE_RANK[Audience(audience)]
+    if rank >= AUDIENCE_RANK[Audience.UNIT_HEAD] and unit.head_id and unit.head and unit.head.is_active:
+        people.append(unit.head)
+    if rank >= AUDIENCE_RANK[Audience.LEADERSHIP]:
+        people += list(
+            User.objects.filter(is_active=True, groups__name=Role.LEADERSHIP).distinct().order_by("pk")
+        )
+    return people
+
+
+def alert_recipients(*, incident: Incident, audience: str, cache: RecipientCache | None = None) -> list[User]:
+    """Owner and the unit's duty officers; from ``unit_head`` on, the unit head; from
+    ``leadership`` on, the leadership group (of every unit). Each person once."""
+    cache = cache or RecipientCache()
+    key = (incident.unit_id, audience)
+    if key not in cache.people:
+        cache.people[key] = _unit_people(incident, audience)
+    people: list[User] = []
+    if incident.owner_id and incident.owner and incident.owner.is_active:
+        people.append(incident.owner)
+    people += cache.people[key]
+    seen: set[int] = set()
+    unique = []
+    for person in people:
+        if person.pk not in seen:
+            seen.add(person.pk)
+            unique.append(person)
+    return unique
+
+
+def _unit_channels(incident: Incident, cache: RecipientCache) -> list[Channel]:
+    if incident.unit_id not in cache.channels:
+        cache.channels[incident.unit_id] = list(
+            Channel.objects.filter(unit_id=incident.unit_id, enabled=True)
+        )
+    return cache.channels[incident.unit_id]
+
+
+# --- Raising an alert -----------------------------------------------------------------------
+
+
+def _enqueue_deliveries(ids: list[int]) -> None:
+    """After commit: one task per notification. A broker outage only delays them: the outbox
+    sweep finds rows still pending and enqueues them again."""
+    from alerts.tasks import deliver_notification
+
+    for pk in ids:
+        try:
+            deliver_notification.apply_async((pk,), retry=False)
+        except Exception:  # broker down: the outbox sweep re-sends, so log and carry on
+            log.warning("could not enqueue notification %s; the outbox sweep will", pk, exc_info=True)
+            return
+
+
+def notifications_plan(
+    *, alert: Alert, incident: Incident, audience: str, now: datetime, cache: RecipientCache | None = None
+) -> list[Notification]:
+    """The outbox rows for an alert: in-app for every recipient (delivered at once), email for
+    every recipient with an address when ``EMAIL_HOST`` is set, and each of the unit's enabled
+    channels that takes this audience."""
+    cache = cache or RecipientCache()
+    people = alert_recipients(incident=incident, audience=audience, cache=cache)
+    rows = [
+        Notification(
+            alert=alert,
+            channel_kind=ChannelKind.IN_APP,
+            recipient=person,
+            status=NotificationStatus.DELIVERED,
+            delivered_at=now,
+            next_attempt_at=now,
+        )
+        for person in people
+    ]
+    if settings.EMAIL_HOST:
+        rows += [
+            Notification(
+                alert=alert, channel_kind=ChannelKind.EMAIL, recipient=p, address=p.email, next_attempt_at=now
+            )
+            for p in people
+            if p.email
+        ]
+    rank = AUDIENCE_RANK[Audience(audience)]
+    rows += [
+        Notification(alert=alert, channel_kind=ch.kind, channel=ch, address=ch.name, next_attempt_at=now)
+        for ch in _unit_channels(incident, cache)
+        if AUDIENCE_RANK[Audience(ch.min_audience)] <= rank
+    ]
+    return Notification.objects.bulk_create(rows)
 
 
 def alert_raise(
@@ -25,31 +196,305 @@ def alert_raise(
     now: datetime,
     deadline: Deadline | None = None,
     data: dict[str, Any] | None = None,
+    stage: str = "",
+    stage_name: str = "",
+    repeat: int = 0,
+    stage_at: datetime | None = None,
+    next_stage_at: datetime | None = None,
+    cache: RecipientCache | None = None,
 ) -> Alert | None:
     """Record an alert, its timeline entry and (outbox) its notifications in one transaction.
 
-    Returns None when an alert with the same ``key`` exists: a second sweep, a second beat or
-    a retried task meets the unique constraint and fires nothing."""
+    Returns None when an alert with the same ``key`` (or, for a deadline, the same stage,
+    due time and repeat) exists: a second sweep, a second beat or a retried task meets the
+    unique constraint and fires nothing."""
+    if kind not in AlertKind.values or audience not in Audience.values:
+        raise ValidationError({"kind": _("Unknown alert kind or audience.")})
     try:
         with transaction.atomic():
-            alert = Alert.objects.create(
+            alert = Alert(
                 incident=incident,
                 deadline=deadline,
                 kind=kind,
                 audience=audience,
                 key=key,
                 due_at=deadline.due_at if deadline else None,
+                stage=stage,
+                stage_name=stage_name,
+                repeat=repeat,
+                stage_at=stage_at,
+                next_stage_at=next_stage_at,
                 fired_at=now,
                 message=message,
                 data=data or {},
+            )
+            # The unique checks are the database's job (it is the only one that sees a
+            # concurrent sweep): skip the SELECTs full_clean would spend on them.
+            alert.full_clean(validate_unique=False, validate_constraints=False)
+            alert.save()
+            notifications = notifications_plan(
+                alert=alert, incident=incident, audience=audience, now=now, cache=cache
             )
             timeline_add(
                 incident=incident,
                 kind="alert_fired",
                 actor=Actor.system(),
                 at=now,
-                data={"alert": alert.pk, "alert_kind": kind, "audience": audience, "message": message},
+                data={
+                    "alert": alert.pk,
+                    "alert_kind": kind,
+                    "audience": audience,
+                    "message": message,
+                    "stage": stage,
+                    "recipients": sum(1 for n in notifications if n.channel_kind == ChannelKind.IN_APP),
+                },
             )
+            outbox = [n.pk for n in notifications if n.status == NotificationStatus.PENDING]
+            if outbox:
+                transaction.on_commit(lambda: _enqueue_deliveries(outbox), robust=True)
     except IntegrityError:
         return None
     return alert
+
+
+# --- Escalating deadlines -------------------------------------------------------------------
+
+
+def _deadline_label(deadline: Deadline) -> str:
+    label = str(DeadlineKind(deadline.kind).label)
+    if deadline.kind == DeadlineKind.FOLLOW_UP:
+        label = f"{label} {deadline.sequence}"
+    return label
+
+
+def deadline_message(*, deadline: Deadline, occurrence: Occurrence, now: datetime) -> str:
+    """The alert's text, in the site's language (it goes to robots and mailboxes as is)."""
+    incident = deadline.incident
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {
+            "reference": incident.reference,
+            "title": incident.title,
+            "deadline": _deadline_label(deadline),
+            "due": format_cn(deadline.due_at),
+        }
+        if occurrence.kind == AlertKind.DUE_SOON:
+            values["minutes"] = max(1, math.ceil((deadline.due_at - now).total_seconds() / 60))
+            return (
+                _("[Due soon] %(reference)s %(title)s: %(deadline)s due at %(due)s, %(minutes)s min left")
+                % values
+            )
+        if occurrence.kind == AlertKind.DUE_NOW:
+            return _("[Due now] %(reference)s %(title)s: %(deadline)s is due now (%(due)s)") % values
+        values["minutes"] = max(0, int((now - deadline.due_at).total_seconds() // 60))
+        return (
+            _("[Overdue] %(reference)s %(title)s: %(deadline)s overdue by %(minutes)s min (due %(due)s)")
+            % values
+        )
+
+
+def deadline_escalate(
+    *,
+    deadline_id: int,
+    stages: list[StageSpec],
+    now: datetime | None = None,
+    cache: RecipientCache | None = None,
+) -> Alert | None:
+    """Fire the most severe stage of one deadline that is due and not yet fired, in its own
+    transaction. Returns None when nothing is due, the deadline was met or cancelled, another
+    sweep holds it (skip_locked), or another sweep fired it first (the unique constraint).
+
+    After a gap only the current stage fires; the timeline names the stages passed over."""
+    with transaction.atomic():
+        deadline = (
+            Deadline.objects.open()
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("incident", "incident__unit", "incident__unit__head", "incident__owner")
+            .filter(pk=deadline_id)
+            .first()
+        )
+        if deadline is None:
+            return None
+        now = now or timezone.now()
+        occurrence = current_occurrence(stages, due_at=deadline.due_at, now=now)
+        if occurrence is None:
+            return None
+        last_fired_at = (
+            Alert.objects.filter(deadline=deadline, due_at=deadline.due_at)
+            .order_by("-stage_at")
+            .values_list("stage_at", flat=True)
+            .first()
+        )
+        if last_fired_at is not None and last_fired_at >= occurrence.at:
+            return None
+        skipped = passed_over(stages, due_at=deadline.due_at, last_fired_at=last_fired_at, current=occurrence)
+        stage = occurrence.stage
+        alert = alert_raise(
+            incident=deadline.incident,
+            deadline=deadline,
+            kind=occurrence.kind,
+            audience=stage.audience,
+            key=alert_key(
+                deadline_id=deadline.pk, stage=stage.code, due_at=deadline.due_at, repeat=occurrence.repeat
+            ),
+            message=deadline_message(deadline=deadline, occurrence=occurrence, now=now),
+            now=now,
+            data={"deadline_kind": deadline.kind, "passed_over": skipped},
+            stage=stage.code,
+            stage_name=stage.name,
+            repeat=occurrence.repeat,
+            stage_at=occurrence.at,
+            next_stage_at=next_occurrence_at(stages, due_at=deadline.due_at, after=occurrence),
+            cache=cache,
+        )
+        if alert is not None and skipped:
+            names = "、".join(
+                str(s["name"]) + (f"×{s['count']}" if int(str(s["count"])) > 1 else "") for s in skipped
+            )
+            fired = stage.name + (f" #{occurrence.repeat + 1}" if occurrence.repeat else "")
+            timeline_add(
+                incident=deadline.incident,
+                kind="escalation_stages_skipped",
+                actor=Actor.system(),
+                at=now,
+                data={"alert": alert.pk, "stages": names, "fired": fired, "passed_over": skipped},
+            )
+        return alert
+
+
+def deadlines_due(*, stages: list[StageSpec], now: datetime) -> QuerySet[Deadline]:
+    """Open deadlines with a stage due that no alert covers: the sweep's one query.
+
+    The partial index on open deadlines' ``due_at`` bounds the scan to deadlines within the
+    earliest stage's lead; the anti-join on (deadline, due_at, next_stage_at) drops those
+    whose latest alert says the next stage is still ahead (or that none follows)."""
+    lead = max(timedelta(0), -min((s.offset for s in stages), default=timedelta(0)))
+    covered = Alert.objects.filter(deadline=OuterRef("pk"), due_at=OuterRef("due_at")).filter(
+        Q(next_stage_at__gt=now) | Q(next_stage_at__isnull=True)
+    )
+    return Deadline.objects.open().filter(due_at__lte=now + lead).filter(~Exists(covered))
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    candidates: int
+    fired: int
+    duration_ms: float
+
+
+def heartbeat_beat(*, name: str, started_at: datetime, duration_ms: float, fired: int) -> None:
+    finished = timezone.now()
+    updated = SweepHeartbeat.objects.filter(name=name).update(
+        last_started_at=started_at,
+        last_finished_at=finished,
+        duration_ms=duration_ms,
+        fired=fired,
+        host=socket.gethostname()[:100],
+        runs=F("runs") + 1,
+    )
+    if not updated:
+        try:
+            with transaction.atomic():
+                SweepHeartbeat.objects.create(
+                    name=name,
+                    last_started_at=started_at,
+                    last_finished_at=finished,
+                    duration_ms=duration_ms,
+                    fired=fired,
+                    host=socket.gethostname()[:100],
+                    runs=1,
+                )
+        except IntegrityError:  # another sweep created it this instant
+            pass
+
+
+def deadlines_sweep(
+    *, now: datetime | None = None, incident_id: int | None = None, limit: int | None = None
+) -> SweepResult:
+    """Find the deadlines with a stage due and fire each in its own transaction. Safe to run
+    concurrently (two beats, overlapping sweeps): skip_locked keeps sweeps off each other's
+    rows and the unique constraint refuses a second firing. Records a heartbeat unless it
+    was a targeted sweep for one incident."""
+    started_at = timezone.now()
+    t0 = time.perf_counter()
+    stages = policy_stages()
+    fired = 0
+    candidates: list[int] = []
+    if stages:
+        moment = now or started_at
+        qs = deadlines_due(stages=stages, now=moment)
+        if incident_id is not None:
+            qs = qs.filter(incident_id=incident_id)
+        candidates = list(qs.order_by("due_at").values_list("pk", flat=True)[:limit])
+        cache = RecipientCache()
+        for pk in candidates:
+            if deadline_escalate(deadline_id=pk, stages=stages, now=now, cache=cache) is not None:
+                fired += 1
+    duration_ms = (time.perf_counter() - t0) * 1000
+    if incident_id is None:
+        heartbeat_beat(name="deadlines", started_at=started_at, duration_ms=duration_ms, fired=fired)
+    if fired:
+        log.info("sweep fired %s alert(s) of %s candidate(s) in %.1f ms", fired, len(candidates), duration_ms)
+    return SweepResult(candidates=len(candidates), fired=fired, duration_ms=duration_ms)
+
+
+# --- Acknowledgement and reading ------------------------------------------------------------
+
+
+def alert_acknowledge(*, alert: Alert, actor: Actor, at: datetime | None = None) -> Alert:
+    """Someone is on it: record who and when, clear the alert from everyone's bell, and say so
+    on the timeline. Acknowledging does not stop escalation: only meeting the deadline does."""
+    if actor.user is None:
+        raise ValidationError(_("Only a person can acknowledge an alert."))
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update(of=("self",)).select_related("incident").get(pk=alert.pk)
+        if alert.acknowledged_at is not None:
+            return alert
+        alert.acknowledged_at = at or timezone.now()
+        alert.acknowledged_by = actor.user
+        alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        alert.notifications.filter(channel_kind=ChannelKind.IN_APP, read_at__isnull=True).update(
+            read_at=alert.acknowledged_at
+        )
+        timeline_add(
+            incident=alert.incident,
+            kind="alert_acknowledged",
+            actor=actor,
+            at=alert.acknowledged_at,
+            data={"alert": alert.pk, "message": alert.message},
+        )
+    return alert
+
+
+def notifications_mark_read(*, user: User, at: datetime | None = None) -> int:
+    """Clear a person's bell without acknowledging anything."""
+    return Notification.objects.filter(
+        recipient=user, channel_kind=ChannelKind.IN_APP, read_at__isnull=True
+    ).update(read_at=at or timezone.now())
+
+
+# --- The outbox sweep -----------------------------------------------------------------------
+
+
+def outbox_stuck(*, now: datetime) -> QuerySet[Notification]:
+    """Pending notifications that nobody is working on although they are due: their message
+    was lost (broker restarted, enqueue failed) or their worker died mid-send."""
+    grace = timedelta(seconds=float(getattr(settings, "ALERTS_OUTBOX_GRACE_SECONDS", 60)))
+    return Notification.objects.filter(
+        status=NotificationStatus.PENDING, next_attempt_at__lte=now - grace
+    ).filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
+
+
+def outbox_sweep(*, now: datetime | None = None, limit: int = 1000) -> int:
+    """Re-enqueue stuck notifications. Enqueueing twice is harmless: the delivery task claims
+    a row under a lock and a lease, and returns if it is delivered or in flight."""
+    started_at = timezone.now()
+    t0 = time.perf_counter()
+    now = now or started_at
+    ids = list(outbox_stuck(now=now).order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    if ids:
+        log.warning("outbox sweep re-enqueues %s stuck notification(s)", len(ids))
+        _enqueue_deliveries(ids)
+    heartbeat_beat(
+        name="outbox", started_at=started_at, duration_ms=(time.perf_counter() - t0) * 1000, fired=len(ids)
+    )
+    return len(ids)

@@ -95,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "opinion.context_processors.site",
+                "alerts.context_processors.alerts",
             ],
         },
     },
@@ -242,6 +243,24 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "options": {"expires": SWEEP_INTERVAL_SECONDS * 2},
     },
 }
+
+# --- Escalation (alerts) --------------------------------------------------------------------
+# The queue every task goes to; tests give each real worker its own.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+# Re-enqueue notifications the broker lost (or whose worker died mid-send).
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=30.0)
+CELERY_BEAT_SCHEDULE["sweep-outbox"] = {
+    "task": "alerts.sweep_outbox",
+    "schedule": timedelta(seconds=OUTBOX_SWEEP_SECONDS),
+    "options": {"expires": OUTBOX_SWEEP_SECONDS * 2},
+}
+ALERTS_SWEEP_STALE_SECONDS = env.float("ALERTS_SWEEP_STALE_SECONDS", default=120.0)
+ALERTS_DELIVERY_LEASE_SECONDS = env.float("ALERTS_DELIVERY_LEASE_SECONDS", default=60.0)
+ALERTS_OUTBOX_GRACE_SECONDS = env.float("ALERTS_OUTBOX_GRACE_SECONDS", default=60.0)
+ALERTS_RETRY_BASE_SECONDS = env.float("ALERTS_RETRY_BASE_SECONDS", default=10.0)
+ALERTS_RETRY_MAX_SECONDS = env.float("ALERTS_RETRY_MAX_SECONDS", default=600.0)
+ALERTS_MAX_ATTEMPTS = env.int("ALERTS_MAX_ATTEMPTS", default=12)
+ALERTS_HTTP_TIMEOUT_SECONDS = env.float("ALERTS_HTTP_TIMEOUT_SECONDS", default=10.0)
 
 # --- Email (alerts) -------------------------------------------------------------------------
 EMAIL_HOST = env.str("EMAIL_HOST", default="")

@@ -5,6 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from alerts import views as alerts_views
+
 api_v1 = [
     path("", include("incidents.api.urls")),
     path("", include("monitoring.api.urls")),
@@ -13,6 +15,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("healthz", alerts_views.healthz, name="healthz"),
     path("", include("incidents.urls")),
     path("monitoring/", include("monitoring.urls")),
     path("alerts/", include("alerts.urls")),

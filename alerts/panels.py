@@ -1,0 +1,25 @@
+"""The "alerts" section on the incident page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from incidents.models import Incident
+from incidents.panels import Panel, register_panel
+
+
+def _context(request: HttpRequest, incident: Incident) -> dict[str, Any]:
+    from alerts.models import Alert
+
+    alerts = (
+        Alert.objects.filter(incident=incident)
+        .select_related("acknowledged_by")
+        .prefetch_related("notifications")[:50]
+    )
+    return {"incident_alerts": alerts}
+
+
+def register() -> None:
+    register_panel(Panel(key="alerts", order=40, template="alerts/_incident_panel.html", context=_context))
