@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +36,12 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+def _formfield(field: models.Field, **kwargs: Any) -> forms.Field | None:  # type: ignore[type-arg]
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"  # a bare weibo.com/… means https, as browsers do
+    return field.formfield(**kwargs)
+
+
 class IncidentForm(forms.ModelForm):
     """Create and edit an incident. The grade is chosen here only at creation; afterwards it
     changes through the regrade form, which asks for a reason.
@@ -44,6 +51,7 @@ class IncidentForm(forms.ModelForm):
 
     class Meta:
         model = Incident
+        formfield_callback = _formfield
         fields = ["title", "grade", *[f for f in EDITABLE_FIELDS if f != "title"]]
         widgets = {
             "occurred_at": DateTimeLocalInput(),
@@ -73,6 +81,24 @@ class IncidentForm(forms.ModelForm):
             # Usually logged the minute it is found: start from now, in Beijing time.
             self.fields["discovered_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
             self.fields["source"].choices = [("", "—"), *self.fields["source"].choices[1:]]
+
+    def _keep_seconds(self, name: str) -> Any:
+        # The input shows minutes only. An unchanged minute keeps the stored time to the
+        # second, so saving an edit never moves a deadline by a few seconds.
+        value = self.cleaned_data.get(name)
+        original = getattr(self.instance, name, None) if self.instance.pk else None
+        if value and original and value == original.replace(second=0, microsecond=0):
+            return original
+        return value
+
+    def clean_occurred_at(self) -> Any:
+        return self._keep_seconds("occurred_at")
+
+    def clean_discovered_at(self) -> Any:
+        return self._keep_seconds("discovered_at")
+
+    def clean_first_published_at(self) -> Any:
+        return self._keep_seconds("first_published_at")
 
     def service_fields(self) -> dict[str, Any]:
         """The cleaned values the services accept, by keyword."""
