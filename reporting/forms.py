@@ -17,6 +17,13 @@ TEXTAREA_ROWS = {"summary": 4, "spread": 5, "facts": 4, "background": 3, "attach
 
 
 class ReportForm(forms.ModelForm):
+    first_url = forms.URLField(
+        label=Report._meta.get_field("first_url").verbose_name,
+        max_length=1000,
+        required=False,
+        assume_scheme="https",
+    )
+
     class Meta:
         model = Report
         fields = list(EDITABLE_FIELDS)
