@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from incidents.choices import TRANSITIONS, Grade, Status
+from incidents.choices import TRANSITIONS, Grade, Source, Status
 from incidents.models import Incident, IncidentAttachment
 from incidents.services import EDITABLE_FIELDS
 
@@ -36,7 +36,7 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def _formfield(field: models.Field, **kwargs: Any) -> forms.Field | None:  # type: ignore[type-arg]
+def _formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
     if isinstance(field, models.URLField):
         kwargs["assume_scheme"] = "https"  # a bare weibo.com/… means https, as browsers do
     return field.formfield(**kwargs)
@@ -73,14 +73,18 @@ class IncidentForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("occurred_at", "discovered_at", "first_published_at"):
-            self.fields[name].input_formats = [DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+            time_field = self.fields[name]
+            assert isinstance(time_field, forms.DateTimeField)
+            time_field.input_formats = [DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
         if self.instance.pk:
             del self.fields["grade"]  # regrade has its own form
         else:
-            self.fields["grade"].choices = [("", "—"), *Grade.choices]
+            grade, source = self.fields["grade"], self.fields["source"]
+            assert isinstance(grade, forms.ChoiceField) and isinstance(source, forms.ChoiceField)
+            grade.choices = [("", "—"), *Grade.choices]
+            source.choices = [("", "—"), *Source.choices]
             # Usually logged the minute it is found: start from now, in Beijing time.
             self.fields["discovered_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
-            self.fields["source"].choices = [("", "—"), *self.fields["source"].choices[1:]]
 
     def _keep_seconds(self, name: str) -> Any:
         # The input shows minutes only. An unchanged minute keeps the stored time to the
@@ -140,11 +144,11 @@ class TransitionForm(forms.Form):
         # The menu offers only the statuses allowed now.
         field = self.fields["status"]
         assert isinstance(field, forms.ChoiceField)
-        field.widget.choices = [(v, label) for v, label in Status.choices if v in allowed]  # type: ignore[attr-defined]
+        field.widget.choices = [(v, label) for v, label in Status.choices if v in allowed]
 
     @property
     def has_choices(self) -> bool:
-        return bool(self.fields["status"].widget.choices)  # type: ignore[attr-defined]
+        return bool(self.fields["status"].widget.choices)
 
 
 class AttachmentForm(forms.ModelForm):

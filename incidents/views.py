@@ -13,7 +13,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -44,7 +44,7 @@ def incident_for(request: HttpRequest, pk: int) -> Incident:
     return get_object_or_404(incidents_with_clocks(incidents_visible_to(_user(request))), pk=pk)
 
 
-class IncidentListView(LoginRequiredMixin, ListView):  # type: ignore[type-arg]
+class IncidentListView(LoginRequiredMixin, ListView):
     """Incidents the user can see, filtered with the API's filterset, each with its next clock."""
 
     template_name = "incidents/list.html"
@@ -89,7 +89,7 @@ class IncidentListView(LoginRequiredMixin, ListView):  # type: ignore[type-arg]
 class IncidentCreateView(LoginRequiredMixin, View):
     """Log an incident (登记): numbered, its clocks started, by ``incident_create``."""
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated and not can.can_create(_user(request)):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
@@ -176,6 +176,7 @@ def report_fields(incident: Incident) -> list[dict[str, Any]]:
     rows = []
     for name in REPORT_FIELDS:
         field = Incident._meta.get_field(name)
+        assert isinstance(field, models.Field)
         kind = (
             "time"
             if isinstance(field, models.DateTimeField)
