@@ -15,20 +15,25 @@ from reporting.models import Report, RequiredFieldSet
 
 
 def _field_choices() -> list[tuple[str, str]]:
-    return [(name, str(Report._meta.get_field(name).verbose_name)) for name in CONTENT_FIELDS]
+    return [
+        (name, str(getattr(Report._meta.get_field(name), "verbose_name", name))) for name in CONTENT_FIELDS
+    ]
 
 
 class RequiredFieldSetForm(forms.ModelForm):
-    fields = forms.MultipleChoiceField(
-        label=_("required fields"),
-        choices=_field_choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-    )
-
     class Meta:
         model = RequiredFieldSet
         fields = ["kind", "grade", "fields"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The JSON list as checkboxes, one per content field, labelled in the reader's language.
+        self.fields["fields"] = forms.MultipleChoiceField(
+            label=_("required fields"),
+            choices=_field_choices,
+            widget=forms.CheckboxSelectMultiple,
+            required=False,
+        )
 
 
 @admin.register(RequiredFieldSet)

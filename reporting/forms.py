@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Incident
@@ -16,16 +17,16 @@ from reporting.services import EDITABLE_FIELDS
 TEXTAREA_ROWS = {"summary": 4, "spread": 5, "facts": 4, "background": 3, "attachments": 3}
 
 
-class ReportForm(forms.ModelForm):
-    first_url = forms.URLField(
-        label=Report._meta.get_field("first_url").verbose_name,
-        max_length=1000,
-        required=False,
-        assume_scheme="https",
-    )
+def _formfield(field: models.Field, **kwargs: Any) -> forms.Field | None:
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"  # links typed without a scheme are https today
+    return field.formfield(**kwargs)
 
+
+class ReportForm(forms.ModelForm):
     class Meta:
         model = Report
+        formfield_callback = _formfield
         fields = list(EDITABLE_FIELDS)
         widgets = {
             "first_published_at": forms.DateTimeInput(
@@ -35,8 +36,9 @@ class ReportForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["signer"].queryset = signers_for(self.instance.unit)
-        self.fields["signer"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+        signer = cast(forms.ModelChoiceField, self.fields["signer"])
+        signer.queryset = signers_for(self.instance.unit)
+        signer.label_from_instance = lambda u: u.get_full_name() or u.get_username()  # type: ignore[method-assign,assignment]
         for name, field in self.fields.items():
             if isinstance(field.widget, forms.Textarea):
                 field.widget.attrs["rows"] = TEXTAREA_ROWS.get(name, 3)
@@ -53,4 +55,4 @@ class ReportCreateForm(forms.Form):
     def __init__(self, *args: Any, incidents: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if incidents is not None:
-            self.fields["incident"].queryset = incidents
+            cast(forms.ModelChoiceField, self.fields["incident"]).queryset = incidents

@@ -93,7 +93,7 @@ def _prefill_from_incident(report: Report, incident: Incident) -> None:
     report.facts = incident.facts
     report.background = incident.background
     lines = [
-        f"{i}. {a.description or a.file.name.rsplit('/', 1)[-1]}"
+        f"{i}. {a.description or (a.file.name or '').rsplit('/', 1)[-1]}"
         for i, a in enumerate(incident.attachments.all(), start=1)
     ]
     report.attachments = "\n".join(lines)
@@ -219,7 +219,7 @@ def report_update(*, report: Report, actor: Actor, **fields: Any) -> Report:
 
 
 def _field_label(name: str) -> str:
-    return str(Report._meta.get_field(name).verbose_name)
+    return str(getattr(Report._meta.get_field(name), "verbose_name", name))
 
 
 def _is_blank(value: Any) -> bool:

@@ -10,8 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.forms import Form
-from django.forms.utils import ErrorDict
+from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -42,7 +41,7 @@ def _report(request: HttpRequest, pk: int) -> Report:
     return get_object_or_404(reports_visible_to(_user(request)), pk=pk)
 
 
-def form_errors_from(form: Form, error: ValidationError) -> None:
+def form_errors_from(form: BaseForm, error: ValidationError) -> None:
     """Put a service's ValidationError on the form: each field's message by its field."""
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
@@ -177,7 +176,7 @@ class ReportSubmitView(ReportEditView):
             report = services.report_submit(report=report, actor=Actor.of(_user(request)))
         except ValidationError as error:
             form = ReportForm(instance=report)
-            form._errors = ErrorDict()  # an unbound form showing the saved draft, with the gaps
+            form.full_clean()  # unbound: the saved draft, with an empty error list for the gaps
             form.cleaned_data = {}
             form_errors_from(form, error)
             return render(request, "reporting/edit.html", _edit_context(report, form), status=400)

@@ -22,7 +22,7 @@ class ReportOutput(serializers.ModelSerializer[Report]):
 
     incident_reference = serializers.CharField(source="incident.reference", read_only=True)
     heading = serializers.CharField(read_only=True)
-    unit = serializers.StringRelatedField()
+    unit = serializers.CharField(source="unit.name", read_only=True)
     signer_name = serializers.SerializerMethodField()
     submitted_by = serializers.SerializerMethodField()
     deadline_due_at = serializers.DateTimeField(source="deadline.due_at", read_only=True, allow_null=True)

@@ -313,3 +313,20 @@ def test_leadership_sees_all_units_signers(clock, duty_officer, signer):
 
     assert signer in signers_for(Unit.default())
     assert duty_officer not in signers_for(Unit.default())
+
+
+def test_admin_form_edits_required_fields_as_checkboxes():
+    from reporting.admin import RequiredFieldSetForm
+
+    form = RequiredFieldSetForm(
+        data={"kind": "final", "grade": Grade.MAJOR, "fields": ["outcome", "measures"]}
+    )
+    assert form.is_valid(), form.errors
+    row = form.save()
+    assert row.fields == ["outcome", "measures"]
+    from reporting.selectors import required_fields_for
+
+    assert required_fields_for(kind="final", grade=Grade.MAJOR) == ["outcome", "measures"]
+    assert required_fields_for(kind="final", grade=Grade.GENERAL) == ["outcome", "assessment"]
+    bad = RequiredFieldSetForm(data={"kind": "final", "grade": "", "fields": ["password"]})
+    assert not bad.is_valid() and "fields" in bad.errors
