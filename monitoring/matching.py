@@ -21,11 +21,7 @@ from dataclasses import dataclass, field
 
 import ahocorasick
 
-# A hit is coded as rule_index << 6 | slot: slots 0..62 are the rule's groups, 63 its exclusions.
-_SLOT_BITS = 6
-EXCLUDE_SLOT = (1 << _SLOT_BITS) - 1
-MAX_GROUPS = EXCLUDE_SLOT
-_SLOT_MASK = EXCLUDE_SLOT
+MAX_GROUPS = 16
 
 
 def fold(value: str) -> str:
@@ -45,44 +41,51 @@ class RuleSpec:
 
 @dataclass
 class Matcher:
-    """A compiled set of rules. ``match`` answers the incident ids a detection belongs to."""
+    """A compiled set of rules. ``match`` answers the incident ids a detection belongs to.
+
+    Rules are bits of Python integers, so a post that hits terms shared by hundreds of rules
+    (学校, 北京 …) costs a few big-integer ORs, not a loop over those rules. Each term of the
+    automaton carries ``(slot, rules)`` pairs: slot 0..15 is a group position, ``EXCLUDE`` the
+    exclusions, and ``rules`` the bit set of the rules having the term there. A rule matches
+    when, for every slot, it was hit there or has no group there, and no exclusion was hit."""
 
     version: int
     automaton: ahocorasick.Automaton | None
-    incidents: list[int] = field(default_factory=list)  # per rule index
-    scopes: list[str] = field(default_factory=list)
-    required: list[int] = field(default_factory=list)  # bit mask of the groups a rule needs
+    incidents: list[int] = field(default_factory=list)  # per rule bit
+    slots: int = 0
+    no_group: list[int] = field(default_factory=list)  # per slot: rules without a group there
+    title_scope: int = 0  # rules that look at the title (title or both)
+    text_scope: int = 0  # rules that look at the text (text or both)
 
-    def _hits(self, text: str) -> set[int]:
+    def _hits(self, text: str) -> list[int]:
+        hit = [0] * (self.slots + 1)
         if not text or self.automaton is None:
-            return set()
-        hits: set[int] = set()
-        for _end, codes in self.automaton.iter(fold(text)):
-            hits.update(codes)
-        return hits
+            return hit
+        for _end, pairs in self.automaton.iter(fold(text)):
+            for slot, rules in pairs:
+                hit[slot] |= rules
+        return hit
 
     def match(self, title: str, text: str) -> list[int]:
         """Incident ids (ascending) whose rules match this title and text."""
         if self.automaton is None:
             return []
-        title_hits = self._hits(title)
-        text_hits = self._hits(text)
-        masks: dict[int, list[int]] = {}  # rule -> [title mask, text mask]
-        for index, hits in ((0, title_hits), (1, text_hits)):
-            for code in hits:
-                rule = code >> _SLOT_BITS
-                masks.setdefault(rule, [0, 0])[index] |= 1 << (code & _SLOT_MASK)
-        matched: set[int] = set()
-        exclude_bit = 1 << EXCLUDE_SLOT
-        for rule, (title_mask, text_mask) in masks.items():
-            scope = self.scopes[rule]
-            mask = (
-                title_mask if scope == "title" else text_mask if scope == "text" else title_mask | text_mask
-            )
-            required = self.required[rule]
-            if mask & required == required and not mask & exclude_bit:
-                matched.add(self.incidents[rule])
-        return sorted(matched)
+        in_title = self._hits(title)
+        in_text = self._hits(text)
+        title_scope, text_scope = self.title_scope, self.text_scope
+        seen = [(a & title_scope) | (b & text_scope) for a, b in zip(in_title, in_text, strict=True)]
+        matched = ~seen[self.slots]  # no exclusion seen
+        for slot in range(self.slots):
+            matched &= seen[slot] | self.no_group[slot]
+            if not matched:
+                return []
+        matched &= (1 << len(self.incidents)) - 1
+        found: set[int] = set()
+        while matched:
+            low = matched & -matched
+            found.add(self.incidents[low.bit_length() - 1])
+            matched ^= low
+        return sorted(found)
 
 
 def _terms(values: Iterable[str]) -> list[str]:
@@ -96,26 +99,37 @@ def _terms(values: Iterable[str]) -> list[str]:
 
 def compile_rules(rules: Iterable[RuleSpec], *, version: int = 0) -> Matcher:
     """Build one automaton over every term; a term shared by several rules carries them all."""
-    codes: dict[str, list[int]] = {}
+    masks: dict[str, dict[int, int]] = {}  # term -> slot -> rule bits
     matcher = Matcher(version=version, automaton=None)
+    compiled: list[tuple[int, list[list[str]], list[str]]] = []
     for rule in rules:
-        groups = [_terms(group) for group in rule.groups]
-        groups = [group for group in groups if group]
-        if not groups or len(groups) > MAX_GROUPS:
+        groups = [group for group in (_terms(g) for g in rule.groups) if group][:MAX_GROUPS]
+        if not groups:
             continue  # a rule without terms matches nothing (and validation refuses it)
-        index = len(matcher.incidents)
+        bit = len(matcher.incidents)
         matcher.incidents.append(rule.incident_id)
-        matcher.scopes.append(rule.scope)
-        matcher.required.append((1 << len(groups)) - 1)
+        if rule.scope in ("title", "both"):
+            matcher.title_scope |= 1 << bit
+        if rule.scope in ("text", "both"):
+            matcher.text_scope |= 1 << bit
+        compiled.append((bit, groups, _terms(rule.exclude)))
+    matcher.slots = max((len(groups) for _bit, groups, _ex in compiled), default=0)
+    exclude_slot = matcher.slots
+    matcher.no_group = [0] * matcher.slots
+    for bit, groups, excluded in compiled:
         for slot, group in enumerate(groups):
             for term in group:
-                codes.setdefault(term, []).append(index << _SLOT_BITS | slot)
-        for term in _terms(rule.exclude):
-            codes.setdefault(term, []).append(index << _SLOT_BITS | EXCLUDE_SLOT)
-    if codes:
+                by_slot = masks.setdefault(term, {})
+                by_slot[slot] = by_slot.get(slot, 0) | 1 << bit
+        for slot in range(len(groups), matcher.slots):
+            matcher.no_group[slot] |= 1 << bit
+        for term in excluded:
+            by_slot = masks.setdefault(term, {})
+            by_slot[exclude_slot] = by_slot.get(exclude_slot, 0) | 1 << bit
+    if masks:
         automaton = ahocorasick.Automaton()
-        for term, term_codes in codes.items():
-            automaton.add_word(term, tuple(term_codes))
+        for term, by_slot in masks.items():
+            automaton.add_word(term, tuple(by_slot.items()))
         automaton.make_automaton()
         matcher.automaton = automaton
     return matcher
