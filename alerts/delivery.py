@@ -108,10 +108,13 @@ def _log_on_timeline(notifications: Iterable[Notification], attempt: DeliveryAtt
 
 def _close_lost(notifications: list[Notification], now: datetime) -> None:
     """Attempts still ``sending`` whose lease ran out: their worker died mid-send."""
+    ids = DeliveryAttempt.notifications.through.objects.filter(notification__in=notifications).values(
+        "deliveryattempt_id"
+    )
     lost = list(
-        DeliveryAttempt.objects.filter(notifications__in=notifications, outcome=AttemptOutcome.SENDING)
-        .distinct()
-        .select_for_update(of=("self",))
+        DeliveryAttempt.objects.filter(pk__in=ids, outcome=AttemptOutcome.SENDING).select_for_update(
+            of=("self",)
+        )
     )
     for attempt in lost:
         attempt.outcome = AttemptOutcome.LOST
