@@ -81,7 +81,7 @@ def test_first_report_with_gaps_is_refused_naming_each_missing_field(clock, duty
     errors = exc.value.message_dict
     # summary is prefilled; every other source field is missing, plus signer and 报.
     assert set(errors) == (set(SOURCE_FIELDS) - {"summary"}) | {"signer", "report_to"}
-    assert "首发媒体" in errors["first_outlet"][0] or "first outlet" in errors["first_outlet"][0]
+    assert errors["first_outlet"] == ["较大事件的首报必须填写“首发媒体”。"]
     report.refresh_from_db()
     assert report.status == ReportStatus.DRAFT and report.number is None
     assert not Deadline.objects.filter(incident=incident, met_at__isnull=False).exists()
@@ -209,6 +209,9 @@ def test_first_report_late_records_minutes_late(clock, duty_officer, signer):
     assert report.on_time is False and report.minutes_late == 13
     event = TimelineEvent.objects.get(incident=incident, kind="report_submitted")
     assert event.data["minutes_late"] == 13 and event.data["number"] == report.number
+    assert (
+        event.message == "报告已报送：关于某区网传学校食堂食材过期舆情的首报（2026年第1期），签发人：李 签发"
+    )
 
 
 def test_cadence_opens_follow_ups_until_closed(clock, duty_officer, signer):

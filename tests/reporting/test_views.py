@@ -129,3 +129,10 @@ def test_incident_panel_lists_reports_and_offers_buttons(clock, rf, duty_officer
     html = render_to_string(panel.template, ctx, request=request)
     assert report.heading in html and "2026年第1期" in html
     assert 'value="follow_up"' in html and 'value="final"' in html
+
+
+def test_incident_page_shows_the_reports_panel(clock, browser, duty_officer):
+    incident = incident_for(duty_officer)
+    page = browser.get(reverse("incidents:detail", args=[incident.pk])).content.decode()
+    assert 'id="reports"' in page
+    assert f'action="{reverse("reporting:create")}"' in page and 'value="first"' in page
