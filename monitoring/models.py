@@ -3,7 +3,11 @@ hourly trend kept per incident."""
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -40,6 +44,17 @@ class MonitoringClient(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from monitoring.api.auth import parse_rate
+
+        if self.rate:
+            try:
+                parse_rate(self.rate)
+            except ValueError:
+                raise ValidationError(
+                    {"rate": _("Write the rate as a number per period, e.g. 600/min.")}
+                ) from None
 
 
 class ClientKey(AbstractAPIKey):
@@ -246,6 +261,21 @@ class WorseningPolicy(models.Model):
     def __str__(self) -> str:
         return str(self._meta.verbose_name)
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        _policy_cache.clear()
+
     @classmethod
     def current(cls) -> WorseningPolicy:
-        return cls.objects.order_by("pk").first() or cls()
+        """The policy in force, read at most every few seconds per process (ingest asks often)."""
+        now = time.monotonic()
+        cached = _policy_cache.get("policy")
+        if cached is not None and now - cached[0] < POLICY_CACHE_SECONDS:
+            return cached[1]
+        policy = cls.objects.order_by("pk").first() or cls()
+        _policy_cache["policy"] = (now, policy)
+        return policy
+
+
+POLICY_CACHE_SECONDS = 5.0
+_policy_cache: dict[str, tuple[float, WorseningPolicy]] = {}

@@ -403,9 +403,12 @@ def _raise_worsening(
 
 
 def worsening_forget() -> None:
-    """Forget the keys this process raised (tests)."""
+    """Forget the keys this process raised and the cached policy (tests)."""
+    from monitoring.models import _policy_cache
+
     with _raised_lock:
         _raised.clear()
+    _policy_cache.clear()
 
 
 # --- First publication ----------------------------------------------------------------------------
