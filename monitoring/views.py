@@ -145,7 +145,7 @@ def incident_detections(request: HttpRequest, pk: int) -> HttpResponse:
     filters, page = _page(request, selectors.incident_detections(incident))
     context = {"incident": incident, "filters": filters, "page": page}
     if getattr(request, "htmx", False):
-        return render(request, "monitoring/_detection_rows.html", context)
+        return render(request, "monitoring/_detection_rows.html", {**context, "rows": page})
     return render(request, "monitoring/incident_detections.html", context)
 
 
@@ -160,5 +160,5 @@ def detections(request: HttpRequest) -> HttpResponse:
     filters, page = _page(request, queryset)
     context = {"filters": filters, "page": page}
     if getattr(request, "htmx", False):
-        return render(request, "monitoring/_detection_rows.html", context)
+        return render(request, "monitoring/_detection_rows.html", {**context, "rows": page})
     return render(request, "monitoring/detections.html", context)
