@@ -277,3 +277,14 @@ def incident_panel_context(request: HttpRequest, incident: Incident) -> dict[str
         "actions": actions,
         "create_url": reverse("reporting:create"),
     }
+
+
+class DashboardView(LoginRequiredMixin, View):
+    """领导看板: refreshed in place by HTMX every 30 s; works without JavaScript."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        from django.utils import timezone
+
+        from reporting.dashboard import dashboard
+
+        return render(request, "reporting/dashboard.html", dashboard(_user(request), now=timezone.now()))
