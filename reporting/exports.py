@@ -13,6 +13,7 @@ official text that goes upward.
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,9 @@ FONT_BODY_ALT = "仿宋"
 FONT_TITLE = "方正小标宋简体"
 FONT_HEADING = "黑体"
 RED = (0xC0, 0x00, 0x00)
+
+# WeasyPrint logs every layout step at INFO; one line per page per download is noise in the logs.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 @dataclass
