@@ -53,7 +53,7 @@ class MonitoringClientAdmin(admin.ModelAdmin):
 @admin.register(ClientKey)
 class ClientKeyAdmin(APIKeyModelAdmin):
     list_display = ("prefix", "client", "created", "expiry_date", "_has_expired", "revoked")
-    list_filter = ("client", "revoked")
+    list_filter = ("client", "revoked")  # type: ignore[assignment]
     search_fields = ("prefix", "client__name")
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -67,8 +67,8 @@ class ClientKey(AbstractAPIKey):
     )
 
     class Meta(AbstractAPIKey.Meta):
-        verbose_name = _("client API key")
-        verbose_name_plural = _("client API keys")
+        verbose_name = _("client API key")  # type: ignore[assignment]
+        verbose_name_plural = _("client API keys")  # type: ignore[assignment]
 
 
 class KeywordRule(models.Model):

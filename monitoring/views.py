@@ -72,6 +72,10 @@ def incident_panel_context(
     }
 
 
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.of(request.user)  # type: ignore[arg-type]  # login_required
+
+
 def _back(incident: Incident) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("incidents:detail", args=[incident.pk]) + "#monitoring")
 
@@ -85,9 +89,7 @@ def rule_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = KeywordRuleForm(request.POST)
     if form.is_valid():
         try:
-            services.keyword_rule_create(
-                incident=incident, actor=Actor.of(request.user), **form.cleaned_rule()
-            )  # type: ignore[arg-type]
+            services.keyword_rule_create(incident=incident, actor=_actor(request), **form.cleaned_rule())
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -109,7 +111,7 @@ def rule_toggle(request: HttpRequest, pk: int, rule_pk: int) -> HttpResponse:
     if not request.user.has_perm("monitoring.change_keywordrule"):
         raise PermissionDenied
     rule = get_object_or_404(KeywordRule, pk=rule_pk, incident=incident)
-    services.keyword_rule_update(rule=rule, actor=Actor.of(request.user), is_active=not rule.is_active)  # type: ignore[arg-type]
+    services.keyword_rule_update(rule=rule, actor=_actor(request), is_active=not rule.is_active)
     return _back(incident)
 
 
@@ -122,9 +124,7 @@ def first_publication_accept(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     detection = get_object_or_404(Detection, pk=request.POST.get("detection"), matches__incident=incident)
     try:
-        services.first_publication_accept(
-            incident=incident, actor=Actor.of(request.user), detection=detection
-        )  # type: ignore[arg-type]
+        services.first_publication_accept(incident=incident, actor=_actor(request), detection=detection)
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:

@@ -72,7 +72,7 @@ class ClientRateThrottle(BaseThrottle):
         rate = request.auth.client.rate or api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
         if not rate:
             return True
-        allowed, period = parse_rate(rate)
+        allowed, period = parse_rate(str(rate))
         now = time.time()
         window = int(now // period)
         key = f"throttle:{self.scope}:{request.auth.client_id}:{period}:{window}"

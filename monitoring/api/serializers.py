@@ -5,6 +5,7 @@ below document the shape for the OpenAPI schema and are not run on the hot path.
 
 from __future__ import annotations
 
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 from incidents.api.fields import AwareDateTimeField
@@ -88,18 +89,36 @@ class DetectionItemInput(serializers.Serializer):
 
 
 class DetectionBatchInput(serializers.Serializer):
-    items = DetectionItemInput(many=True, max_length=1000)
+    items = DetectionItemInput(many=True, max_length=1000)  # type: ignore[call-arg]
 
 
-class ItemResultOutput(serializers.Serializer):
-    external_id = serializers.CharField(allow_null=True)
-    status = serializers.ChoiceField(choices=["created", "updated", "rejected"])
-    incidents = serializers.ListField(child=serializers.IntegerField())
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+# "errors" would shadow Serializer.errors as a class attribute: build the schema-only
+# serializer from a dict.
+ItemResultOutput = inline_serializer(
+    name="DetectionItemResult",
+    fields={
+        "external_id": serializers.CharField(allow_null=True),
+        "status": serializers.ChoiceField(choices=["created", "updated", "rejected"]),
+        "incidents": serializers.ListField(child=serializers.IntegerField()),
+        "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+    },
+)
 
 
 class DetectionBatchOutput(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     rejected = serializers.IntegerField()
-    results = ItemResultOutput(many=True)
+    results = serializers.ListField(child=ItemResultOutput)
+
+
+class SpreadOutput(serializers.Serializer):
+    """``monitoring.selectors.incident_spread_summary``, for the schema."""
+
+    total = serializers.IntegerField()
+    by_sentiment = serializers.DictField(child=serializers.IntegerField())
+    by_platform = serializers.ListField(child=serializers.DictField())
+    top_outlets = serializers.ListField(child=serializers.DictField())
+    metrics = serializers.DictField(child=serializers.IntegerField())
+    hourly = serializers.ListField(child=serializers.DictField())
+    earliest = serializers.DictField(allow_null=True)
