@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import translation
 
 from monitoring.validation import validate_item
 
@@ -89,6 +90,9 @@ def test_title_or_text_required_and_chinese_sentiment_accepted() -> None:
 def test_several_bad_fields_are_all_reported_and_non_objects_refused() -> None:
     _clean, errors = validate_item({**GOOD, "url": "x", "sentiment": "x", "metrics": {"likes": -3}}, now=NOW)
     assert set(errors) == {"url", "sentiment", "metrics"}
-    assert validate_item(["not", "an", "object"], now=NOW)[1] == {
-        "non_field_errors": ["Each item must be a JSON object."]
-    }
+    with translation.override("en"):
+        assert validate_item(["not", "an", "object"], now=NOW)[1] == {
+            "non_field_errors": ["Each item must be a JSON object."]
+        }
+    with translation.override("zh-hans"):
+        assert validate_item([], now=NOW)[1] == {"non_field_errors": ["每一条都必须是 JSON 对象。"]}
