@@ -530,6 +530,9 @@ In-process costs per item (the same posts):
 | matching against 1,000 rules (one automaton, NFKC + casefold) | {f["match_us"]:,.1f} µs |
 | building the automaton for 1,000 rules (per rules change, per process) | {f["automaton_build_ms"]:,.0f} ms |
 
+The load generator, PostgreSQL and both workers share 2 cores, and other processes on the
+machine move the figures by ±30 % between runs: compare runs made on a quiet machine.
+
 Why plain checks: the serializer costs about {f["validate_drf_us"] / max(f["validate_plain_us"], 0.01):.0f}× as much per item,
 which at 1,000 items is {f["validate_drf_us"] - f["validate_plain_us"]:,.0f} ms more per batch; both report errors per field.
 """
