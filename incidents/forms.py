@@ -110,6 +110,7 @@ class IncidentForm(forms.ModelForm):
 
 
 class RegradeForm(forms.Form):
+    prefix = "regrade"  # the detail page carries several forms: keep their ids apart
     grade = forms.ChoiceField(label=_("New grade"), choices=Grade.choices)
     reason = forms.CharField(
         label=_("Reason"),
@@ -127,6 +128,7 @@ class RegradeForm(forms.Form):
 
 
 class TransitionForm(forms.Form):
+    prefix = "transition"
     status = forms.ChoiceField(label=_("Next status"), choices=Status.choices)
     reason = forms.CharField(
         label=_("Reason"),
@@ -153,6 +155,8 @@ class TransitionForm(forms.Form):
 
 class AttachmentForm(forms.ModelForm):
     """其他辅助材料: screenshots, documents."""
+
+    prefix = "attachment"
 
     class Meta:
         model = IncidentAttachment

@@ -22,7 +22,7 @@ from django.views.generic import ListView
 
 from incidents import permissions as can
 from incidents import services
-from incidents.choices import Grade, Status
+from incidents.choices import Grade, Source, Status
 from incidents.filtersets import IncidentFilterSet
 from incidents.forms import AttachmentForm, IncidentForm, RegradeForm, TransitionForm, add_service_errors
 from incidents.models import Incident, User
@@ -64,7 +64,13 @@ class IncidentListView(LoginRequiredMixin, ListView):
             form.fields[name].widget = forms.CheckboxSelectMultiple(choices=choices)
         for name in ("occurred_after", "occurred_before"):
             form.fields[name].widget = forms.DateInput(attrs={"type": "date"})
-        if not user.sees_all_units:
+        form.fields["overdue"].widget = forms.Select(
+            choices=[("", _("Any")), ("true", _("Overdue only")), ("false", _("Not overdue"))]
+        )
+        form.fields["source"].widget.choices = [("", _("All")), *Source.choices]
+        if user.sees_all_units:
+            form.fields["unit"].empty_label = _("All")  # type: ignore[attr-defined]
+        else:
             del form.fields["unit"]  # one unit only: the filter would offer nothing
         return self.filterset.qs
 

@@ -3,9 +3,18 @@ live server. Any app's browser tests can use ``browser``, ``page`` and ``login``
 
 Playwright's sync API keeps an asyncio loop running in the test thread, and Django refuses ORM
 calls from a thread with a running loop. The ``browser`` fixture therefore sets
-DJANGO_ALLOW_ASYNC_UNSAFE for as long as Chromium is up (module scope), and only then: the
-test's own ORM calls and the live server's are ordinary synchronous code, just in a thread that
-Django cannot tell apart from an async one.
+DJANGO_ALLOW_ASYNC_UNSAFE for as long as Chromium is up, and only then: the test's own ORM calls
+are ordinary synchronous code, just in a thread Django cannot tell apart from an async one.
+
+``browser`` is function-scoped on purpose. Django keeps connections per async context, so a
+browser started before pytest-django's database set-up would make that set-up (serialized
+rollback, the flush afterwards) run on a different connection from the one holding the test
+database's saved contents, and the roles and 本单位 created by migrations would be lost for the
+tests that follow. Started after it, each test costs one Chromium launch (about half a second).
+
+Browser tests use ``@pytest.mark.django_db(transaction=True, serialized_rollback=True)``:
+the live server reads committed data, and the flush after each test must restore the data the
+migrations created.
 
 Chromium is never downloaded (no ``playwright install``): the system package is used, and its
 absence fails the test with a message saying how to get it. ``make test`` installs it.
@@ -19,6 +28,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 CHROMIUM_ARGS = [
@@ -48,9 +58,9 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def browser() -> Iterator[Browser]:
-    """Headless system Chromium, one per test module."""
+    """Headless system Chromium, one per test."""
     path = chromium_path()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -60,6 +70,9 @@ def browser() -> Iterator[Browser]:
                 yield chromium
             finally:
                 chromium.close()
+                # ORM calls made while the loop ran used their own connection: close it here,
+                # or it outlives the test and keeps the test database from being dropped.
+                connections.close_all()
 
 
 @pytest.fixture

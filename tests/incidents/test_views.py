@@ -348,13 +348,14 @@ def test_another_units_incident_is_404_everywhere(duty_officer, other_unit):
         assert client.get(reverse(f"incidents:{name}", args=[theirs.pk])).status_code == 404
     assert (
         client.post(
-            reverse("incidents:regrade", args=[theirs.pk]), {"grade": "major", "reason": "x"}
+            reverse("incidents:regrade", args=[theirs.pk]), {"regrade-grade": "major", "regrade-reason": "x"}
         ).status_code
         == 404
     )
     assert (
         client.post(
-            reverse("incidents:transition", args=[theirs.pk]), {"status": "reported", "reason": "x"}
+            reverse("incidents:transition", args=[theirs.pk]),
+            {"transition-status": "reported", "transition-reason": "x"},
         ).status_code
         == 404
     )
@@ -371,7 +372,7 @@ def test_monitor_sees_the_incident_but_no_forms(monitor, duty_officer):
     assert reverse("incidents:edit", args=[incident.pk]) not in body
     assert client.get(reverse("incidents:edit", args=[incident.pk])).status_code == 403
     response = client.post(
-        reverse("incidents:regrade", args=[incident.pk]), {"grade": "major", "reason": "x"}
+        reverse("incidents:regrade", args=[incident.pk]), {"regrade-grade": "major", "regrade-reason": "x"}
     )
     assert response.status_code == 403
 
@@ -424,7 +425,8 @@ def test_edit_shows_field_errors_and_changes_nothing(duty_officer):
 def test_regrade_moves_the_first_report_deadline(duty_officer):
     incident = make_incident(actor=duty_officer, grade=Grade.GENERAL)
     response = client_for(duty_officer).post(
-        reverse("incidents:regrade", args=[incident.pk]), {"grade": Grade.MAJOR, "reason": "转发量激增"}
+        reverse("incidents:regrade", args=[incident.pk]),
+        {"regrade-grade": Grade.MAJOR, "regrade-reason": "转发量激增"},
     )
     assert response.status_code == 302
     incident.refresh_from_db()
@@ -437,10 +439,11 @@ def test_regrade_moves_the_first_report_deadline(duty_officer):
 def test_regrade_needs_a_reason(duty_officer):
     incident = make_incident(actor=duty_officer, grade=Grade.GENERAL)
     response = client_for(duty_officer).post(
-        reverse("incidents:regrade", args=[incident.pk]), {"grade": Grade.MAJOR, "reason": "  "}
+        reverse("incidents:regrade", args=[incident.pk]),
+        {"regrade-grade": Grade.MAJOR, "regrade-reason": "  "},
     )
     assert response.status_code == 200
-    assert field_errors(response, "reason")
+    assert field_errors(response, "regrade-reason")
     incident.refresh_from_db()
     assert incident.grade == Grade.GENERAL
 
@@ -449,7 +452,7 @@ def test_transition_allowed(duty_officer):
     incident = make_incident(actor=duty_officer)
     response = client_for(duty_officer).post(
         reverse("incidents:transition", args=[incident.pk]),
-        {"status": Status.REPORTED, "reason": "已电话报送"},
+        {"transition-status": Status.REPORTED, "transition-reason": "已电话报送"},
     )
     assert response.status_code == 302
     incident.refresh_from_db()
@@ -468,10 +471,11 @@ def test_transition_form_offers_only_allowed_statuses(duty_officer):
 def test_refused_transition_shows_a_form_error(duty_officer):
     incident = make_incident(actor=duty_officer)  # new → subsided is not allowed
     response = client_for(duty_officer).post(
-        reverse("incidents:transition", args=[incident.pk]), {"status": Status.SUBSIDED, "reason": "已平息"}
+        reverse("incidents:transition", args=[incident.pk]),
+        {"transition-status": Status.SUBSIDED, "transition-reason": "已平息"},
     )
     assert response.status_code == 200
-    errors = field_errors(response, "status")
+    errors = field_errors(response, "transition-status")
     assert "不能从“新发现”变更为“已平息”" in errors
     incident.refresh_from_db()
     assert incident.status == Status.NEW
@@ -482,7 +486,8 @@ def test_attachment_upload(duty_officer, settings, tmp_path):
     incident = make_incident(actor=duty_officer)
     upload = SimpleUploadedFile("截图.png", b"\x89PNG\r\n\x1a\n", content_type="image/png")
     response = client_for(duty_officer).post(
-        reverse("incidents:attachment_add", args=[incident.pk]), {"file": upload, "description": "微博截图"}
+        reverse("incidents:attachment_add", args=[incident.pk]),
+        {"attachment-file": upload, "attachment-description": "微博截图"},
     )
     assert response.status_code == 302
     assert incident.attachments.get().description == "微博截图"
@@ -493,10 +498,10 @@ def test_attachment_upload(duty_officer, settings, tmp_path):
 def test_attachment_without_a_file_is_a_form_error(duty_officer):
     incident = make_incident(actor=duty_officer)
     response = client_for(duty_officer).post(
-        reverse("incidents:attachment_add", args=[incident.pk]), {"description": "无文件"}
+        reverse("incidents:attachment_add", args=[incident.pk]), {"attachment-description": "无文件"}
     )
     assert response.status_code == 200
-    assert field_errors(response, "file")
+    assert field_errors(response, "attachment-file")
     assert not incident.attachments.exists()
 
 
@@ -538,3 +543,13 @@ def test_chinese_by_default_english_after_switching(duty_officer):
     assert 'lang="en"' in body
     assert "Timeline" in body and "Major (重大)" in body and "Change grade" in body
     assert "处置记录" not in body
+
+
+def test_detail_page_ids_are_unique(duty_officer):
+    """Several forms share field names (reason); their ids must not clash, or labels point
+    at the wrong box."""
+    incident = make_incident(actor=duty_officer)
+    body = html(client_for(duty_officer).get(reverse("incidents:detail", args=[incident.pk])))
+    ids = re.findall(r'\sid="([^"]+)"', body)
+    assert "id_regrade-reason" in ids and "id_transition-reason" in ids
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
