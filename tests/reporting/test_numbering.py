@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 
 import pytest
@@ -16,8 +17,28 @@ from tests.reporting.conftest import complete_draft, first_draft, incident_for
 THREADS = 8
 
 
-@pytest.mark.django_db(transaction=True)
-def test_numbers_are_gapless_and_unique_under_concurrent_submission(clock, duty_officer, signer):
+@pytest.fixture
+def role_grants(transactional_db: None) -> None:
+    """Transactional tests flush the database afterwards, taking the rows the data migrations
+    wrote (roles and their grants) with them; put back what this test needs."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+
+    for label in ("incidents", "reporting"):
+        create_permissions(apps.get_app_config(label), verbosity=0)
+    for module in ("incidents.migrations.0002_defaults", "reporting.migrations.0002_defaults"):
+        for role, perms in importlib.import_module(module).GRANTS.items():
+            group, _ = Group.objects.get_or_create(name=role)
+            for perm in perms:
+                app_label, codename = perm.split(".")
+                group.permissions.add(
+                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                )
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_numbers_are_gapless_and_unique_under_concurrent_submission(role_grants, clock, duty_officer, signer):
     assert connection.vendor == "postgresql"
     drafts = [
         complete_draft(first_draft(duty_officer, incident_for(duty_officer)), duty_officer, signer)
