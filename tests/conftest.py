@@ -47,3 +47,21 @@ def api() -> APIClient:
 def duty_api(api: APIClient, duty_officer: User) -> APIClient:
     api.force_authenticate(duty_officer)
     return api
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every transactional test restores the database it found (serialized rollback).
+
+    A transactional test empties every table when it ends. Without serialized rollback it
+    loses what migrations wrote (role groups and their permissions, 本单位, grade policies)
+    and re-creates content types with new ids, which then collide with the next serialized
+    test's restore. One rule for all of them keeps the suite order-independent."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = (marker is not None and marker.kwargs.get("transaction")) or bool(
+            {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+        )
+        if transactional and not (marker is not None and marker.kwargs.get("serialized_rollback")):
+            kwargs = dict(marker.kwargs) if marker is not None else {}
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
