@@ -9,9 +9,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Incident
-from reporting.choices import ReportKind
+from reporting.choices import FINAL_FIELDS, FOLLOW_UP_FIELDS, ReportKind
 from reporting.models import Report
-from reporting.selectors import signers_for
+from reporting.selectors import required_fields_for, signers_for
 from reporting.services import EDITABLE_FIELDS
 
 TEXTAREA_ROWS = {"summary": 4, "spread": 5, "facts": 4, "background": 3, "attachments": 3}
@@ -36,6 +36,14 @@ class ReportForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Only the sections this kind of report carries (or that the configuration requires):
+        # a 首报 form has no 研判发展趋势, and fields not shown are not overwritten.
+        report: Report = self.instance
+        required = set(required_fields_for(kind=report.kind, grade=report.incident.grade))
+        for kind, names in ((ReportKind.FOLLOW_UP, FOLLOW_UP_FIELDS), (ReportKind.FINAL, FINAL_FIELDS)):
+            if report.kind != kind and not required & set(names):
+                for name in names:
+                    self.fields.pop(name, None)
         signer = cast(forms.ModelChoiceField, self.fields["signer"])
         signer.queryset = signers_for(self.instance.unit)
         signer.label_from_instance = lambda u: u.get_full_name() or u.get_username()  # type: ignore[method-assign,assignment]

@@ -105,7 +105,7 @@ class ReportCreateView(LoginRequiredMixin, View):
             else:
                 messages.success(request, _("Draft started, prefilled from the incident."))
                 return redirect("reporting:edit", pk=report.pk)
-        return render(request, "reporting/create.html", {"form": form}, status=400)
+        return render(request, "reporting/create.html", {"form": form})
 
 
 def _edit_context(report: Report, form: ReportForm) -> dict[str, Any]:
@@ -159,7 +159,7 @@ class ReportEditView(LoginRequiredMixin, View):
                 messages.success(request, _("Draft saved."))
                 return redirect("reporting:edit", pk=report.pk)
         report.refresh_from_db()
-        return render(request, "reporting/edit.html", _edit_context(report, form), status=400)
+        return render(request, "reporting/edit.html", _edit_context(report, form))
 
 
 class ReportSubmitView(ReportEditView):
@@ -179,7 +179,7 @@ class ReportSubmitView(ReportEditView):
             form.full_clean()  # unbound: the saved draft, with an empty error list for the gaps
             form.cleaned_data = {}
             form_errors_from(form, error)
-            return render(request, "reporting/edit.html", _edit_context(report, form), status=400)
+            return render(request, "reporting/edit.html", _edit_context(report, form))
         messages.success(
             request,
             _("Submitted as issue %(number)s of %(year)s.") % {"number": report.number, "year": report.year},

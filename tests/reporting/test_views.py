@@ -45,7 +45,7 @@ def test_from_new_incident_to_submitted_first_report(clock, browser, duty_office
         reverse("reporting:edit", args=[report.pk]),
         {"title": report.title, "summary": report.summary, "document_name": "舆情专报", "action": "submit"},
     )
-    assert response.status_code == 400
+    assert response.status_code == 200  # the form again, not a redirect
     form = response.context["form"]
     assert {"first_outlet", "first_url", "facts", "signer", "report_to"} <= set(form.errors)
     report.refresh_from_db()
@@ -85,7 +85,7 @@ def test_from_new_incident_to_submitted_first_report(clock, browser, duty_office
 def test_submit_url_shows_gaps_as_form_errors(clock, browser, duty_officer):
     report = first_draft(duty_officer, incident_for(duty_officer))
     response = browser.post(reverse("reporting:submit", args=[report.pk]))
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "first_outlet" in response.context["form"].errors
     assert "errorlist" in response.content.decode()
 
@@ -136,3 +136,16 @@ def test_incident_page_shows_the_reports_panel(clock, browser, duty_officer):
     page = browser.get(reverse("incidents:detail", args=[incident.pk])).content.decode()
     assert 'id="reports"' in page
     assert f'action="{reverse("reporting:create")}"' in page and 'value="first"' in page
+
+
+def test_edit_form_shows_the_sections_of_its_kind(clock, browser, duty_officer, signer):
+    incident = incident_for(duty_officer, grade="major")
+    first = first_draft(duty_officer, incident)
+    page = browser.get(reverse("reporting:edit", args=[first.pk])).content.decode()
+    assert 'name="facts"' in page and 'name="trend_assessment"' not in page and 'name="outcome"' not in page
+    report_submit(report=complete_draft(first, duty_officer, signer), actor=Actor.of(duty_officer))
+    from reporting.services import report_create_draft
+
+    follow = report_create_draft(incident=incident, kind="follow_up", actor=Actor.of(duty_officer))
+    page = browser.get(reverse("reporting:edit", args=[follow.pk])).content.decode()
+    assert 'name="trend_assessment"' in page and 'name="suggestions"' in page and 'name="outcome"' not in page
