@@ -32,6 +32,6 @@ def alerts(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     return {
-        "alerts_unread": _Once(lambda: unread_count(user)),  # type: ignore[arg-type]
+        "alerts_unread": _Once(lambda: unread_count(user)),
         "alerts_sweep": _Once(sweep_status) if user.is_staff else None,
     }

@@ -230,7 +230,12 @@ def alert_raise(
             )
             # The unique checks are the database's job (it is the only one that sees a
             # concurrent sweep): skip the SELECTs full_clean would spend on them.
-            alert.full_clean(validate_unique=False, validate_constraints=False)
+            # The foreign keys are instances the caller holds: skip their existence queries too.
+            alert.full_clean(
+                exclude=["incident", "deadline", "acknowledged_by"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
             alert.save()
             notifications = notifications_plan(
                 alert=alert, incident=incident, audience=audience, now=now, cache=cache
@@ -271,7 +276,7 @@ def deadline_message(*, deadline: Deadline, occurrence: Occurrence, now: datetim
     """The alert's text, in the site's language (it goes to robots and mailboxes as is)."""
     incident = deadline.incident
     with translation.override(settings.LANGUAGE_CODE):
-        values = {
+        values: dict[str, object] = {
             "reference": incident.reference,
             "title": incident.title,
             "deadline": _deadline_label(deadline),
@@ -308,8 +313,9 @@ def deadline_escalate(
         deadline = (
             Deadline.objects.open()
             .select_for_update(skip_locked=True, of=("self",))
-            .select_related("incident", "incident__unit", "incident__unit__head", "incident__owner")
+            .select_related("incident", "incident__unit", "incident__owner")
             .filter(pk=deadline_id)
+            .order_by()
             .first()
         )
         if deadline is None:
@@ -407,8 +413,38 @@ def heartbeat_beat(*, name: str, started_at: datetime, duration_ms: float, fired
             pass
 
 
+def deadlines_escalate(*, deadline_ids: list[int], now: datetime | None = None) -> int:
+    """Escalate a chunk of deadlines a sweep handed out; returns how many fired."""
+    stages = policy_stages()
+    cache = RecipientCache()
+    return sum(
+        1
+        for pk in deadline_ids
+        if deadline_escalate(deadline_id=pk, stages=stages, now=now, cache=cache) is not None
+    )
+
+
+def _fan_out(chunks: list[list[int]]) -> list[list[int]]:
+    """Hand chunks to other worker processes; returns the chunks that could not be enqueued
+    (the caller does those itself). A lost chunk is harmless: its deadlines stay due and
+    uncovered, so the next sweep finds them again."""
+    from alerts.tasks import escalate_deadlines
+
+    for i, chunk in enumerate(chunks):
+        try:
+            escalate_deadlines.apply_async((chunk,), retry=False, expires=300)
+        except Exception:
+            log.warning("could not fan out a sweep chunk; escalating it here", exc_info=True)
+            return chunks[i:]
+    return []
+
+
 def deadlines_sweep(
-    *, now: datetime | None = None, incident_id: int | None = None, limit: int | None = None
+    *,
+    now: datetime | None = None,
+    incident_id: int | None = None,
+    limit: int | None = None,
+    fan_out: bool = False,
 ) -> SweepResult:
     """Find the deadlines with a stage due and fire each in its own transaction. Safe to run
     concurrently (two beats, overlapping sweeps): skip_locked keeps sweeps off each other's
@@ -425,8 +461,15 @@ def deadlines_sweep(
         if incident_id is not None:
             qs = qs.filter(incident_id=incident_id)
         candidates = list(qs.order_by("due_at").values_list("pk", flat=True)[:limit])
+        mine = candidates
+        chunk = int(getattr(settings, "ALERTS_SWEEP_CHUNK", 100))
+        if fan_out and len(candidates) > chunk:
+            # A burst (1,000 deadlines due at once): other worker processes take chunks in
+            # parallel; skip_locked and the unique constraint keep the chunks apart.
+            chunks = [candidates[i : i + chunk] for i in range(chunk, len(candidates), chunk)]
+            mine = candidates[:chunk] + [pk for rest in _fan_out(chunks) for pk in rest]
         cache = RecipientCache()
-        for pk in candidates:
+        for pk in mine:
             if deadline_escalate(deadline_id=pk, stages=stages, now=now, cache=cache) is not None:
                 fired += 1
     duration_ms = (time.perf_counter() - t0) * 1000

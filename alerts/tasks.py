@@ -12,7 +12,15 @@ def sweep_deadlines(incident_id: int | None = None) -> int:
     """Fire every due escalation stage (for one incident when ``incident_id`` is given)."""
     from alerts.services import deadlines_sweep
 
-    return deadlines_sweep(incident_id=incident_id).fired
+    return deadlines_sweep(incident_id=incident_id, fan_out=True).fired
+
+
+@shared_task(name="alerts.escalate_deadlines", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def escalate_deadlines(deadline_ids: list[int]) -> int:
+    """A chunk of a large sweep, run by another worker process."""
+    from alerts.services import deadlines_escalate
+
+    return deadlines_escalate(deadline_ids=deadline_ids)
 
 
 @shared_task(

@@ -287,3 +287,27 @@ def test_follow_up_deadlines_escalate_too(clock, incident: Incident, people: Peo
     deadlines_sweep()
     alert = Alert.objects.get(deadline=follow)
     assert alert.stage == "t-10" and "1" in alert.message
+
+
+def test_a_large_sweep_fans_out_chunks_to_other_workers(
+    clock, incident: Incident, people: People, settings, monkeypatch
+) -> None:
+    from alerts import tasks
+    from alerts.services import deadlines_escalate
+    from incidents.services import deadline_open
+
+    settings.ALERTS_SWEEP_CHUNK = 2
+    for minutes in (1, 2, 3, 4, 5):
+        deadline_open(
+            incident=incident,
+            kind=DeadlineKind.RESPONSE,
+            due_at=DUE + minutes * M,
+            actor=Actor.of(people.owner),
+        )
+    handed: list[list[int]] = []
+    monkeypatch.setattr(tasks.escalate_deadlines, "apply_async", lambda args, **kw: handed.append(args[0]))
+    clock.move_to(DUE + 10 * M)
+    result = deadlines_sweep(fan_out=True)
+    assert result.candidates == 6 and result.fired == 2 and [len(c) for c in handed] == [2, 2]
+    assert sum(deadlines_escalate(deadline_ids=chunk) for chunk in handed) == 4
+    assert deadlines_sweep(fan_out=True).fired == 0 and Alert.objects.count() == 6
