@@ -264,7 +264,7 @@ class IncidentRegradeView(LoginRequiredMixin, View):
                 messages.success(
                     request, _("Grade changed; the first-report deadline follows the new grade.")
                 )
-                return HttpResponseRedirect(incident_url(incident))
+                return HttpResponseRedirect(incident_url(incident) + "#content")
         return incident_detail(request, incident_for(request, pk), regrade_form=form)
 
 
@@ -286,7 +286,7 @@ class IncidentTransitionView(LoginRequiredMixin, View):
                 add_service_errors(form, error)
             else:
                 messages.success(request, _("Status changed."))
-                return HttpResponseRedirect(incident_url(incident))
+                return HttpResponseRedirect(incident_url(incident) + "#content")
         return incident_detail(request, incident_for(request, pk), transition_form=form)
 
 
