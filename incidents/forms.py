@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents.choices import TRANSITIONS, Grade, Source, Status
-from incidents.models import Incident, IncidentAttachment
+from incidents.models import Incident, IncidentAttachment, User
 from incidents.services import EDITABLE_FIELDS
 
 # datetime-local sends "2026-03-05T14:20"; it is read in the current time zone (Asia/Shanghai).
@@ -78,6 +78,14 @@ class IncidentForm(forms.ModelForm):
             time_field.input_formats = [DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
         if self.instance.pk:
             del self.fields["grade"]  # regrade has its own form
+            # Hand the incident to someone else in its unit (负责人变更), on the timeline.
+            self.fields["owner"] = forms.ModelChoiceField(
+                label=_("owner"),
+                queryset=User.objects.filter(is_active=True, unit=self.instance.unit).order_by("username"),
+                initial=self.instance.owner_id,
+                required=False,
+                empty_label="—",
+            )
         else:
             grade, source = self.fields["grade"], self.fields["source"]
             assert isinstance(grade, forms.ChoiceField) and isinstance(source, forms.ChoiceField)
@@ -106,7 +114,10 @@ class IncidentForm(forms.ModelForm):
 
     def service_fields(self) -> dict[str, Any]:
         """The cleaned values the services accept, by keyword."""
-        return {name: self.cleaned_data[name] for name in EDITABLE_FIELDS if name in self.cleaned_data}
+        values = {name: self.cleaned_data[name] for name in EDITABLE_FIELDS if name in self.cleaned_data}
+        if self.cleaned_data.get("owner") is not None:
+            values["owner"] = self.cleaned_data["owner"]
+        return values
 
 
 class RegradeForm(forms.Form):

@@ -15,11 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents import panels as panel_registry
-from incidents.choices import DeadlineKind, Grade, Source, Status
+from incidents.choices import DeadlineKind, Grade, Role, Source, Status
 from incidents.models import Incident, User
 from incidents.services import incident_transition
 from incidents.timeline import Actor
-from tests.factories import make_incident
+from tests.factories import make_incident, make_user
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.django_db
@@ -405,6 +405,32 @@ def test_edit_saves_through_the_service(duty_officer):
     incident.refresh_from_db()
     assert incident.facts == "经核实，食材在保质期内。"
     assert incident.timeline.filter(kind="incident_updated").exists()
+
+
+def test_edit_hands_the_incident_to_another_owner_in_the_unit(duty_officer, other_unit):
+    incident = make_incident(actor=duty_officer)
+    colleague = make_user(Role.DUTY_OFFICER, unit=incident.unit, username="colleague", first_name="值班员乙")
+    outsider = make_user(Role.DUTY_OFFICER, unit=other_unit, username="outsider")
+    client = client_for(duty_officer)
+    form = html(client.get(reverse("incidents:edit", args=[incident.pk])))
+    assert f'value="{colleague.pk}"' in form and f'value="{outsider.pk}"' not in form
+    data = valid_post(
+        title=incident.title,
+        summary=incident.summary,
+        occurred_at=local_input(incident.occurred_at),
+        discovered_at=local_input(incident.discovered_at),
+        owner=outsider.pk,
+    )
+    data.pop("grade")
+    response = client.post(reverse("incidents:edit", args=[incident.pk]), data)
+    assert response.status_code == 200 and field_errors(response, "owner")
+    data["owner"] = colleague.pk
+    assert client.post(reverse("incidents:edit", args=[incident.pk]), data).status_code == 302
+    incident.refresh_from_db()
+    assert incident.owner == colleague
+    event = incident.timeline.get(kind="owner_changed")
+    assert event.actor_user == duty_officer
+    assert event.data == {"old": "duty", "new": "colleague"}
 
 
 def test_edit_shows_field_errors_and_changes_nothing(duty_officer):
