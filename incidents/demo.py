@@ -2,7 +2,7 @@
 
 Times are relative to now so the clocks are live: one 重大 incident's first report falls due
 in 25 minutes (its 30-minute warning fires at once), one police-cooperation story has its 1-hour
-notice running, one is already overdue, and one was reported and is being watched."""
+notice running, one is already overdue, and one was reported (on time) and is being watched."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from incidents.choices import Grade, Source, Status
+from incidents.choices import DeadlineKind, Grade, Source, Status
 from incidents.models import Incident, User
-from incidents.services import incident_create, incident_transition
+from incidents.services import deadline_meet, incident_create, incident_transition
 from incidents.timeline import Actor
 
 
@@ -71,6 +71,12 @@ def demo_load(*, actor_user: User) -> list[Incident]:
         first_outlet="今日头条",
         facts="经市场监管部门核实，差价系线上平台优惠券所致，不存在价格欺诈。",
     )
+    deadline_meet(
+        deadline=watched.deadlines.get(kind=DeadlineKind.FIRST_REPORT),
+        actor=actor,
+        at=watched.discovered_at + timedelta(hours=1, minutes=20),
+    )
+    incident_transition(incident=watched, actor=actor, status=Status.REPORTED, reason="首报已电话及书面报送")
     incident_transition(incident=watched, actor=actor, status=Status.RESPONDING, reason="已发布情况说明")
     incident_transition(incident=watched, actor=actor, status=Status.MONITORING, reason="持续关注网民反馈")
     return [*made, watched]

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "monitoring",
     "alerts",
     "reporting",
+    "opinion",  # project-wide management commands (bootstrap)
 ]
 
 MIDDLEWARE = [
@@ -284,5 +285,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The file broker's URL has no host by design; kombu warns about it on every publish.
+        "kombu.connection": {"level": "WARNING" if REDIS_URL else "ERROR"},
+    },
 }

@@ -1,11 +1,30 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 from rest_framework.test import APIClient
 
 from incidents.choices import Role
 from incidents.models import Unit, User
 from tests.factories import UnitFactory, make_user
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches(settings: Any) -> Iterator[None]:
+    """Monitoring keeps its compiled matcher per process, keyed by a rules version stored in
+    the database; rolled-back tests reuse version numbers, so every test starts with none
+    (and sees rule changes at once), and with no memory of worsening alerts raised."""
+    from monitoring import matching
+    from monitoring.services import worsening_forget
+
+    settings.MONITORING_RULES_CHECK_SECONDS = 0
+    matching.reset()
+    worsening_forget()
+    yield
+    matching.reset()
+    worsening_forget()
 
 
 @pytest.fixture

@@ -37,18 +37,6 @@ FOLLOW_UP_MAJOR: dict[str, Any] = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fresh_matcher(settings):
-    """Monitoring caches its automaton per process by a rules version kept in the database;
-    test rollbacks reuse version numbers, so start each test with no cached matcher."""
-    from monitoring import matching
-
-    settings.MONITORING_RULES_CHECK_SECONDS = 0
-    matching.reset()
-    yield
-    matching.reset()
-
-
 @pytest.fixture
 def clock():
     """Beijing time 2026-03-05 14:30, ten minutes after the first post, thirty after the event."""

@@ -10,8 +10,8 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
 from incidents.choices import Role
-from incidents.demo import demo_load
 from incidents.models import Incident, Unit, User
+from opinion.demo import demo_load_all
 
 
 class Command(BaseCommand):
@@ -34,7 +34,7 @@ class Command(BaseCommand):
                 )
             )
         if os.environ.get("DEMO", "1") != "0" and not Incident.objects.exists():
-            incidents = demo_load(actor_user=admin)
+            incidents = demo_load_all(actor_user=admin)
             self.stdout.write(
                 f"  已载入演示事件 {len(incidents)} 件 / loaded {len(incidents)} demo incidents (DEMO=0 skips)"
             )
