@@ -69,7 +69,7 @@ class IncidentListView(LoginRequiredMixin, ListView):
         )
         form.fields["source"].widget.choices = [("", _("All")), *Source.choices]
         if user.sees_all_units:
-            form.fields["unit"].empty_label = _("All")  # type: ignore[attr-defined]
+            form.fields["unit"].empty_label = _("All")
         else:
             del form.fields["unit"]  # one unit only: the filter would offer nothing
         return self.filterset.qs
