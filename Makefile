@@ -20,7 +20,7 @@ run: install sysdeps-run messages
 	@DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py bootstrap
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/honcho start -f Procfile
 
-test: install sysdeps-test services messages
+test: install sysdeps-test services messages lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: install services messages
@@ -74,6 +74,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_DEBUG=1 $(BIN)/mypy .
+	DJANGO_DEBUG=1 $(BIN)/python manage.py check
 	DJANGO_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
 clean:
