@@ -138,6 +138,12 @@ class Alert(models.Model):
             # The sweep's anti-join: has this deadline (at this due time) a later stage pending?
             models.Index(fields=["deadline", "due_at", "next_stage_at"], name="alert_deadline_due_idx"),
             models.Index(fields=["incident", "-fired_at"], name="alert_incident_idx"),
+            # The precise wake-up: the earliest next stage due within the coming sweep interval.
+            models.Index(
+                fields=["next_stage_at"],
+                name="alert_next_stage_idx",
+                condition=Q(next_stage_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,8 +17,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache as shared_cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -445,11 +446,13 @@ def deadlines_sweep(
     incident_id: int | None = None,
     limit: int | None = None,
     fan_out: bool = False,
+    wake: bool = False,
 ) -> SweepResult:
     """Find the deadlines with a stage due and fire each in its own transaction. Safe to run
     concurrently (two beats, overlapping sweeps): skip_locked keeps sweeps off each other's
     rows and the unique constraint refuses a second firing. Records a heartbeat unless it
-    was a targeted sweep for one incident."""
+    was a targeted sweep for one incident. With ``wake``, schedules one extra sweep for the
+    next stage moment that falls before the next beat tick (``sweep_wake_schedule``)."""
     started_at = timezone.now()
     t0 = time.perf_counter()
     stages = policy_stages()
@@ -477,7 +480,101 @@ def deadlines_sweep(
         heartbeat_beat(name="deadlines", started_at=started_at, duration_ms=duration_ms, fired=fired)
     if fired:
         log.info("sweep fired %s alert(s) of %s candidate(s) in %.1f ms", fired, len(candidates), duration_ms)
+    if wake and stages:
+        sweep_wake_schedule(stages=stages, swept_at=now or started_at)
     return SweepResult(candidates=len(candidates), fired=fired, duration_ms=duration_ms)
+
+
+# --- Precise wake-up ------------------------------------------------------------------------
+
+WAKE_CACHE_KEY = "alerts:sweep-wake"
+# Whatever the settings say, an extra sweep is never scheduled further ahead than this: far
+# below Redis's visibility timeout (1 h), so a countdown never comes back as a redelivery.
+WAKE_MAX_SECONDS = 60.0
+# Run a hair after the moment, never before it (the timer fires at or after its ETA; this
+# covers clocks of different hosts that differ by a few milliseconds).
+WAKE_MARGIN = timedelta(milliseconds=50)
+
+
+def next_stage_moment(*, stages: list[StageSpec], after: datetime, before: datetime) -> datetime | None:
+    """The earliest moment in (``after``, ``before``] at which an open deadline has a stage
+    falling due: a deadline's first stage, or the next stage its latest alert recorded.
+
+    One query, two index range scans with LIMIT 1 (``deadline_open_due_idx`` and
+    ``alert_next_stage_idx``), whatever the number of open deadlines."""
+    if not stages or before <= after:
+        return None
+    first = min(s.offset for s in stages)
+    first_stages = (
+        Deadline.objects.open()
+        .filter(due_at__gt=after - first, due_at__lte=before - first)
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
+    current = Deadline.objects.open().filter(pk=OuterRef("deadline_id"), due_at=OuterRef("due_at"))
+    next_stages = (
+        Alert.objects.filter(next_stage_at__gt=after, next_stage_at__lte=before)
+        .filter(Exists(current))
+        .order_by("next_stage_at")
+        .values("next_stage_at")[:1]
+    )
+    sql_a, params_a = first_stages.query.sql_with_params()
+    sql_b, params_b = next_stages.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ({sql_a}), ({sql_b})", [*params_a, *params_b])
+        due_at, next_at = cursor.fetchone()
+    moments = [m for m in (due_at + first if due_at else None, next_at) if m is not None]
+    return min(moments, default=None)
+
+
+def wake_countdown(*, moment: datetime, now: datetime) -> float:
+    """Seconds from ``now`` until an extra sweep should run for ``moment``: just after it, at
+    least ``ALERTS_WAKE_MIN_SECONDS`` away (so a chain of extra sweeps runs at most that often),
+    and never more than one sweep interval or ``WAKE_MAX_SECONDS``."""
+    interval = float(settings.SWEEP_INTERVAL_SECONDS)
+    min_gap = float(getattr(settings, "ALERTS_WAKE_MIN_SECONDS", 1.0))
+    seconds = (moment + WAKE_MARGIN - now).total_seconds()
+    return min(max(seconds, min_gap), interval, WAKE_MAX_SECONDS)
+
+
+def sweep_wake_schedule(*, stages: list[StageSpec], swept_at: datetime) -> float | None:
+    """After a sweep that looked at ``swept_at``: when a stage falls due before the next beat
+    tick, enqueue one extra ``sweep_deadlines`` for that moment instead of leaving it to wait
+    for the tick. Returns the countdown in seconds, or None when nothing was scheduled.
+
+    Extra sweeps are harmless (firing is idempotent), and they cannot snowball: each sweep
+    schedules at most one, at least ``ALERTS_WAKE_MIN_SECONDS`` ahead, and not at all when an
+    extra sweep for an earlier (or the same) moment is already on its way (the cache holds its
+    ETA; that sweep, when it runs, schedules the next one). Beat stays the safety net: a lost
+    wake-up costs at most the wait for the next tick, as before."""
+    interval = min(float(settings.SWEEP_INTERVAL_SECONDS), WAKE_MAX_SECONDS)
+    moment = next_stage_moment(stages=stages, after=swept_at, before=swept_at + timedelta(seconds=interval))
+    if moment is None:
+        return None
+    now = timezone.now()
+    countdown = wake_countdown(moment=moment, now=now)
+    eta = now + timedelta(seconds=countdown)
+    try:
+        pending = shared_cache.get(WAKE_CACHE_KEY)
+        if isinstance(pending, datetime) and now < pending <= eta:
+            return None  # an earlier wake-up is on its way; it schedules this one
+        if not shared_cache.add(
+            f"{WAKE_CACHE_KEY}:{moment.timestamp():.3f}", 1, timeout=countdown + interval
+        ):
+            return None  # another sweep scheduled this very moment
+        shared_cache.set(WAKE_CACHE_KEY, eta, timeout=countdown + interval)
+        from alerts.tasks import sweep_deadlines
+
+        sweep_deadlines.apply_async(
+            kwargs={"wake_for": moment.isoformat()},
+            countdown=countdown,
+            expires=eta + timedelta(seconds=interval),
+            retry=False,
+        )
+    except Exception:  # cache or broker down: beat's next tick sweeps anyway
+        log.warning("could not schedule a wake-up sweep for %s; beat will", moment, exc_info=True)
+        return None
+    return countdown
 
 
 # --- Acknowledgement and reading ------------------------------------------------------------

@@ -8,11 +8,13 @@ from celery import shared_task
 
 
 @shared_task(name="alerts.sweep_deadlines", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def sweep_deadlines(incident_id: int | None = None) -> int:
-    """Fire every due escalation stage (for one incident when ``incident_id`` is given)."""
+def sweep_deadlines(incident_id: int | None = None, wake_for: str | None = None) -> int:
+    """Fire every due escalation stage (for one incident when ``incident_id`` is given), then
+    schedule an extra sweep for a stage falling due before the next beat tick. ``wake_for``
+    (the stage moment an extra sweep was scheduled for) is informational."""
     from alerts.services import deadlines_sweep
 
-    return deadlines_sweep(incident_id=incident_id, fan_out=True).fired
+    return deadlines_sweep(incident_id=incident_id, fan_out=True, wake=True).fired
 
 
 @shared_task(name="alerts.escalate_deadlines", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
