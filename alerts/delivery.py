@@ -11,8 +11,8 @@ A delivery is three steps, and only the first and last touch the database:
 
 A worker killed between 1 and 3 leaves a leased row whose lease runs out; the outbox sweep then
 re-enqueues it and the next claim marks the dangling attempt ``lost``. The receiver sees the
-same idempotency key both times. Robots are claimed per channel under the channel's row lock,
-which is where the per-robot rate limit is counted and pending alerts are merged.
+same idempotency key both times. A robot with a rate limit is claimed under its channel's row
+lock, where the limit is counted; whatever is pending for a robot is merged into one message.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from alerts import channels
 from alerts.choices import ROBOT_KINDS, AttemptOutcome, ChannelKind, NotificationStatus
 from alerts.models import Alert, Channel, DeliveryAttempt, Notification
+from alerts.services import one_or_none
 from incidents.services import timeline_add
 from incidents.timeline import Actor, register_kind
 
@@ -154,33 +155,52 @@ def _fail_without_sending(notifications: list[Notification], now: datetime, code
 
 
 def _start(notifications: list[Notification], now: datetime) -> DeliveryAttempt:
-    _close_lost(notifications, now)
+    """Open an attempt and lease the (locked) rows. Only a row that was leased before can have
+    an attempt still ``sending`` (recording or failing an attempt clears the lease), so the
+    first claim of a fresh row skips looking for lost attempts."""
+    if any(n.leased_until is not None for n in notifications):
+        _close_lost(notifications, now)
     attempt = DeliveryAttempt.objects.create(
         channel_kind=notifications[0].channel_kind, channel=notifications[0].channel, started_at=now
     )
-    attempt.notifications.add(*notifications)
+    through = DeliveryAttempt.notifications.through
+    through.objects.bulk_create(
+        [through(deliveryattempt_id=attempt.pk, notification_id=n.pk) for n in notifications]
+    )
     until = now + lease()
     for n in notifications:
         n.attempts += 1
         n.leased_until = until
-        n.save(update_fields=["attempts", "leased_until"])
+    Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(
+        attempts=F("attempts") + 1, leased_until=until
+    )
     return attempt
 
 
-def _record(attempt_id: int, result: channels.SendResult) -> str:
-    """Write what the send returned; schedule the next try for a transient failure."""
+RECORDED_FIELDS = ["leased_until", "last_code", "last_error", "status", "delivered_at", "next_attempt_at"]
+
+
+def _record(attempt: DeliveryAttempt, claimed: list[Notification], result: channels.SendResult) -> str:
+    """Write what the send returned; schedule the next try for a transient failure.
+
+    ``claimed`` are the rows as the claim loaded them (with their alert and incident, for the
+    timeline); their state is read again under the lock, rows first and then the attempt, in
+    the same order as a claim, so a claim and a record never wait for each other in a cycle."""
     with transaction.atomic():
         now = timezone.now()
-        attempt = DeliveryAttempt.objects.select_for_update().get(pk=attempt_id)
+        described = {n.pk: n for n in claimed}
         notifications = list(
-            Notification.objects.select_for_update(of=("self",))
-            .select_related("alert", "alert__incident", "channel", "recipient")
-            .filter(delivery_attempts=attempt)
+            Notification.objects.select_for_update()
+            .filter(pk__in=described)
+            .only("pk", "status", "attempts", "next_attempt_at", "delivered_at", "alert_id")
             .order_by("pk")
         )
         code = result.error_code[:40] or (str(result.http_status) if result.http_status else "")
         retries: list[tuple[int, timedelta]] = []
         for n in notifications:
+            claimed_n = described[n.pk]
+            n.alert, n.channel, n.channel_kind = claimed_n.alert, claimed_n.channel, claimed_n.channel_kind
+            n.recipient, n.address = claimed_n.recipient, claimed_n.address
             n.leased_until = None
             n.last_code = code
             n.last_error = result.error[:500]
@@ -195,16 +215,10 @@ def _record(attempt_id: int, result: channels.SendResult) -> str:
                 retries.append((n.pk, delay))
             else:
                 n.status = NotificationStatus.FAILED
-            n.save(
-                update_fields=[
-                    "leased_until",
-                    "last_code",
-                    "last_error",
-                    "status",
-                    "delivered_at",
-                    "next_attempt_at",
-                ]
-            )
+        if len(notifications) == 1:
+            notifications[0].save(update_fields=RECORDED_FIELDS)
+        elif notifications:
+            Notification.objects.bulk_update(notifications, RECORDED_FIELDS)
         if result.ok:
             attempt.outcome = AttemptOutcome.DELIVERED
         elif retries:
@@ -218,7 +232,7 @@ def _record(attempt_id: int, result: channels.SendResult) -> str:
         attempt.http_status = result.http_status
         attempt.error_code = result.error_code[:40]
         attempt.error = result.error[:500]
-        attempt.save()
+        attempt.save(update_fields=["outcome", "finished_at", "http_status", "error_code", "error"])
         _log_on_timeline(notifications, attempt, now)
     return str(attempt.outcome)
 
@@ -248,28 +262,36 @@ def _send_single(n: Notification) -> channels.SendResult:
 
 
 def _deliver_single(pk: int) -> str:
+    """Email and webhooks. Also the entry point for every kind, so a delivery costs no separate
+    look-up: a robot's row is let go at once and handed to ``_deliver_robot`` (which locks
+    its channel first, then the rows)."""
     with transaction.atomic():
         now = timezone.now()
-        n = (
+        n = one_or_none(
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("alert", "alert__incident", "alert__incident__unit", "channel", "recipient")
             .filter(pk=pk)
-            .first()
         )
         if n is None:
-            return "busy"
-        if not _eligible(n, now):
+            return "busy" if Notification.objects.filter(pk=pk).exists() else "missing"
+        if n.channel_kind == ChannelKind.IN_APP:
             return "skip"
-        if n.channel_kind == ChannelKind.EMAIL and not settings.EMAIL_HOST:
-            _fail_without_sending([n], now, "no_email_host", "EMAIL_HOST is not set.")
-            return str(AttemptOutcome.FAILED)
-        if n.channel_kind != ChannelKind.EMAIL and (n.channel is None or not n.channel.enabled):
-            _fail_without_sending([n], now, "channel_gone", "The channel was deleted or disabled.")
-            return str(AttemptOutcome.FAILED)
-        attempt = _start([n], now)
+        robot_channel = n.channel_id if n.channel_kind in ROBOT_KINDS else None
+        if robot_channel is None:
+            if not _eligible(n, now):
+                return "skip"
+            if n.channel_kind == ChannelKind.EMAIL and not settings.EMAIL_HOST:
+                _fail_without_sending([n], now, "no_email_host", "EMAIL_HOST is not set.")
+                return str(AttemptOutcome.FAILED)
+            if n.channel_kind != ChannelKind.EMAIL and (n.channel is None or not n.channel.enabled):
+                _fail_without_sending([n], now, "channel_gone", "The channel was deleted or disabled.")
+                return str(AttemptOutcome.FAILED)
+            attempt = _start([n], now)
+    if robot_channel is not None:
+        return _deliver_robot(robot_channel, pk)
     with translation.override(settings.LANGUAGE_CODE):
         result = _send_single(n)
-    return _record(attempt.pk, result)
+    return _record(attempt, [n], result)
 
 
 # --- Robots: rate limit and merge -----------------------------------------------------------
@@ -288,12 +310,15 @@ def _robot_mobiles(alerts: list[Alert]) -> list[str]:
 def _deliver_robot(channel_id: int, pk: int) -> str:
     with transaction.atomic():
         now = timezone.now()
-        channel = Channel.objects.select_for_update().filter(pk=channel_id).first()
-        trigger = (
+        channel = one_or_none(Channel.objects.filter(pk=channel_id))
+        if channel is not None and channel.rate_per_minute:
+            # Counting the robot's last minute needs one claimer at a time: the channel row's
+            # lock. A robot without a limit is claimed in parallel (skip_locked keeps apart).
+            channel = one_or_none(Channel.objects.select_for_update().filter(pk=channel_id))
+        trigger = one_or_none(
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("alert", "alert__incident", "channel")
             .filter(pk=pk)
-            .first()
         )
         if trigger is None:
             return "busy"
@@ -333,20 +358,13 @@ def _deliver_robot(channel_id: int, pk: int) -> str:
         mobiles = _robot_mobiles(fitted) if channel.mention and channel.kind != ChannelKind.FEISHU else []
         kind, url, secret = channel.kind, channel.url, channel.secret
     result = channels.send_robot(kind=kind, url=url, secret=secret, text=text, mobiles=mobiles)
-    return _record(attempt.pk, result)
+    return _record(attempt, batch, result)
 
 
 def notification_deliver(*, notification_id: int) -> str:
     """Deliver one notification (robots: with whatever else is pending for the same robot).
     Safe to call any number of times: returns without sending unless the row is pending, due
     and not leased. Returns the outcome, or why nothing was sent."""
-    row = Notification.objects.filter(pk=notification_id).values("channel_kind", "channel_id").first()
-    if row is None:
-        return "missing"
-    if row["channel_kind"] == ChannelKind.IN_APP:
-        return "skip"
-    if row["channel_kind"] in ROBOT_KINDS and row["channel_id"]:
-        return _deliver_robot(row["channel_id"], notification_id)
     return _deliver_single(notification_id)
 
 

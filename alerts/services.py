@@ -14,13 +14,13 @@ import socket
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache as shared_cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, Model, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -75,15 +75,38 @@ def policy_stages() -> list[StageSpec]:
     ]
 
 
+_Row = TypeVar("_Row", bound=Model)
+
+
+def one_or_none(qs: QuerySet[_Row]) -> _Row | None:
+    """The one row of a primary-key query, or None. Not ``first()``: it adds ORDER BY pk, and
+    compiling that (with select_related) costs more than running such a query."""
+    rows = list(qs.order_by()[:1])
+    return rows[0] if rows else None
+
+
 # --- Recipients -----------------------------------------------------------------------------
 
 
 @dataclass
 class RecipientCache:
-    """Per-sweep memo: a burst of 1,000 alerts asks for the same unit's people once."""
+    """Per-sweep memo: a burst of 1,000 alerts asks for the same unit's people and channels
+    once, and loads the incidents (with unit and owner) of all its deadlines in one query."""
 
     people: dict[tuple[int, str], list[User]] = field(default_factory=dict)
     channels: dict[int, list[Channel]] = field(default_factory=dict)
+    incidents: dict[int, Incident] = field(default_factory=dict)
+
+    def load_incidents(self, *, deadline_ids: list[int]) -> None:
+        for incident in (
+            Incident.objects.select_related("unit", "owner").filter(deadlines__pk__in=deadline_ids).distinct()
+        ):
+            self.incidents[incident.pk] = incident
+
+    def incident(self, pk: int) -> Incident:
+        if pk not in self.incidents:
+            self.incidents[pk] = Incident.objects.select_related("unit", "owner").get(pk=pk)
+        return self.incidents[pk]
 
 
 def _unit_people(incident: Incident, audience: str) -> list[User]:
@@ -309,18 +332,16 @@ def deadline_escalate(
     transaction. Returns None when nothing is due, the deadline was met or cancelled, another
     sweep holds it (skip_locked), or another sweep fired it first (the unique constraint).
 
-    After a gap only the current stage fires; the timeline names the stages passed over."""
+    After a gap only the current stage fires; the timeline names the stages passed over.
+    The incident (title, unit, owner) comes from ``cache`` when the sweep loaded it."""
+    cache = cache or RecipientCache()
     with transaction.atomic():
-        deadline = (
-            Deadline.objects.open()
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("incident", "incident__unit", "incident__owner")
-            .filter(pk=deadline_id)
-            .order_by()
-            .first()
+        deadline = one_or_none(
+            Deadline.objects.open().select_for_update(skip_locked=True).filter(pk=deadline_id)
         )
         if deadline is None:
             return None
+        deadline.incident = cache.incident(deadline.incident_id)
         now = now or timezone.now()
         occurrence = current_occurrence(stages, due_at=deadline.due_at, now=now)
         if occurrence is None:
@@ -418,6 +439,7 @@ def deadlines_escalate(*, deadline_ids: list[int], now: datetime | None = None) 
     """Escalate a chunk of deadlines a sweep handed out; returns how many fired."""
     stages = policy_stages()
     cache = RecipientCache()
+    cache.load_incidents(deadline_ids=deadline_ids)
     return sum(
         1
         for pk in deadline_ids
@@ -472,6 +494,8 @@ def deadlines_sweep(
             chunks = [candidates[i : i + chunk] for i in range(chunk, len(candidates), chunk)]
             mine = candidates[:chunk] + [pk for rest in _fan_out(chunks) for pk in rest]
         cache = RecipientCache()
+        if mine:
+            cache.load_incidents(deadline_ids=mine)
         for pk in mine:
             if deadline_escalate(deadline_id=pk, stages=stages, now=now, cache=cache) is not None:
                 fired += 1

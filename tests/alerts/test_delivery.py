@@ -251,3 +251,56 @@ def test_admin_test_send(unit, receiver: Receiver, people: People) -> None:
     )
     attempt = channel_test_send(channel=bad, actor=Actor.of(people.owner))
     assert attempt.outcome == AttemptOutcome.FAILED and attempt.error_code == "310000"
+
+
+def test_only_a_rate_limited_robot_is_claimed_under_its_channel_lock(
+    clock, unit, receiver: Receiver, people: People, incident: Incident
+) -> None:
+    """Counting a robot's minute needs one claimer at a time; a robot without a limit does not,
+    so its deliveries are not serialized behind the channel row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    free = channel(unit, receiver, "wecom", rate_per_minute=0)
+    limited = Channel.objects.create(
+        unit=unit, name="限速群", kind="wecom", url=receiver.url("wecom"), rate_per_minute=20
+    )
+    alert = alert_raise(
+        incident=incident,
+        kind="worsening",
+        audience=Audience.OWNER,
+        key="w",
+        message="态势",
+        now=timezone.now(),
+    )
+    assert alert is not None
+
+    def channel_locks(ch: Channel) -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            pk = alert.notifications.get(channel=ch).pk
+            assert notification_deliver(notification_id=pk) == "delivered"
+        return [
+            q["sql"]
+            for q in queries.captured_queries
+            if q["sql"].startswith('SELECT "alerts_channel"') and "FOR UPDATE" in q["sql"]
+        ]
+
+    assert channel_locks(free) == []
+    assert len(channel_locks(limited)) == 1
+    assert len(receiver.of("wecom")) == 2
+
+
+def test_a_first_delivery_costs_two_short_transactions(clock, deadline, unit, receiver: Receiver) -> None:
+    """Claim (lock, attempt, lease) and record (outcome, timeline): no look-up before the
+    claim, no search for lost attempts on a row that was never leased."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    channel(unit, receiver, "webhook")
+    alert = fire(clock)
+    n = alert.notifications.get(channel_kind="webhook")
+    with CaptureQueriesContext(connection) as queries:
+        assert notification_deliver(notification_id=n.pk) == "delivered"
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not any("alerts_deliveryattempt_notifications" in s and s.startswith("SELECT") for s in sql)
+    assert len(sql) == 12, sql  # in a test each transaction is a savepoint: 2 × (4 + 2)
