@@ -3,6 +3,7 @@ next, and which stages a gap passed over. The sweep and the tests share it."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -117,3 +118,14 @@ def _ceil_div(a: timedelta, b: timedelta) -> int:
 
 def alert_key(*, deadline_id: int, stage: str, due_at: datetime, repeat: int) -> str:
     return f"deadline:{deadline_id}:{stage}:{due_at.isoformat()}:{repeat}"
+
+
+def policy_version(stages: Sequence[StageSpec]) -> str:
+    """A fingerprint of everything in a policy that decides when stages fall due and who hears
+    them (code, offset, repeat, audience; not the display name). Each alert stores the version
+    its ``next_stage_at`` was computed under; a different version makes the sweep recompute."""
+    digest = hashlib.sha256()
+    for s in _ordered(stages):
+        repeat = s.repeat_every.total_seconds() if s.repeat_every else ""
+        digest.update(f"{s.code}|{s.offset.total_seconds()}|{repeat}|{s.audience};".encode())
+    return digest.hexdigest()[:16]

@@ -108,6 +108,12 @@ class Alert(models.Model):
         blank=True,
         help_text=_("When this deadline's next stage falls due; empty when none follows."),
     )
+    policy_version = models.CharField(
+        _("policy version"),
+        max_length=16,
+        blank=True,
+        help_text=_("Fingerprint of the escalation policy the next stage time was computed under."),
+    )
     fired_at = models.DateTimeField(_("fired at"))
     message = models.TextField(_("message"))
     data = models.JSONField(default=dict, blank=True)

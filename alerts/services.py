@@ -31,8 +31,10 @@ from alerts.escalation import (
     StageSpec,
     alert_key,
     current_occurrence,
+    first_stage_at,
     next_occurrence_at,
     passed_over,
+    policy_version,
 )
 from alerts.models import Alert, Channel, EscalationPolicy, EscalationStage, Notification, SweepHeartbeat
 from incidents.choices import DeadlineKind, Role
@@ -225,6 +227,7 @@ def alert_raise(
     repeat: int = 0,
     stage_at: datetime | None = None,
     next_stage_at: datetime | None = None,
+    policy_version: str = "",
     cache: RecipientCache | None = None,
 ) -> Alert | None:
     """Record an alert, its timeline entry and (outbox) its notifications in one transaction.
@@ -248,6 +251,7 @@ def alert_raise(
                 repeat=repeat,
                 stage_at=stage_at,
                 next_stage_at=next_stage_at,
+                policy_version=policy_version,
                 fired_at=now,
                 message=message,
                 data=data or {},
@@ -343,16 +347,26 @@ def deadline_escalate(
             return None
         deadline.incident = cache.incident(deadline.incident_id)
         now = now or timezone.now()
+        version = policy_version(stages)
         occurrence = current_occurrence(stages, due_at=deadline.due_at, now=now)
-        if occurrence is None:
-            return None
-        last_fired_at = (
+        latest = (
             Alert.objects.filter(deadline=deadline, due_at=deadline.due_at)
             .order_by("-stage_at")
-            .values_list("stage_at", flat=True)
+            .values("pk", "stage_at", "policy_version")
             .first()
         )
-        if last_fired_at is not None and last_fired_at >= occurrence.at:
+        last_fired_at = latest["stage_at"] if latest else None
+        if occurrence is None or (last_fired_at is not None and last_fired_at >= occurrence.at):
+            if latest is not None and latest["policy_version"] != version:
+                # The policy was edited since that alert: when the next stage falls due is
+                # computed again under the policy in force, so the sweep neither waits for
+                # the old next stage time nor looks at this deadline again before the new one.
+                following = (
+                    next_occurrence_at(stages, due_at=deadline.due_at, after=occurrence)
+                    if occurrence is not None
+                    else first_stage_at(stages, due_at=deadline.due_at)
+                )
+                Alert.objects.filter(pk=latest["pk"]).update(next_stage_at=following, policy_version=version)
             return None
         skipped = passed_over(stages, due_at=deadline.due_at, last_fired_at=last_fired_at, current=occurrence)
         stage = occurrence.stage
@@ -372,6 +386,7 @@ def deadline_escalate(
             repeat=occurrence.repeat,
             stage_at=occurrence.at,
             next_stage_at=next_occurrence_at(stages, due_at=deadline.due_at, after=occurrence),
+            policy_version=version,
             cache=cache,
         )
         if alert is not None and skipped:
@@ -394,11 +409,13 @@ def deadlines_due(*, stages: list[StageSpec], now: datetime) -> QuerySet[Deadlin
 
     The partial index on open deadlines' ``due_at`` bounds the scan to deadlines within the
     earliest stage's lead; the anti-join on (deadline, due_at, next_stage_at) drops those
-    whose latest alert says the next stage is still ahead (or that none follows)."""
+    whose latest alert says the next stage is still ahead (or that none follows), as computed
+    under the policy in force: after an edit, every escalating deadline is looked at once more
+    (``deadline_escalate`` fires or recomputes it)."""
     lead = max(timedelta(0), -min((s.offset for s in stages), default=timedelta(0)))
-    covered = Alert.objects.filter(deadline=OuterRef("pk"), due_at=OuterRef("due_at")).filter(
-        Q(next_stage_at__gt=now) | Q(next_stage_at__isnull=True)
-    )
+    covered = Alert.objects.filter(
+        deadline=OuterRef("pk"), due_at=OuterRef("due_at"), policy_version=policy_version(stages)
+    ).filter(Q(next_stage_at__gt=now) | Q(next_stage_at__isnull=True))
     return Deadline.objects.open().filter(due_at__lte=now + lead).filter(~Exists(covered))
 
 

@@ -311,3 +311,62 @@ def test_a_large_sweep_fans_out_chunks_to_other_workers(
     assert result.candidates == 6 and result.fired == 2 and [len(c) for c in handed] == [2, 2]
     assert sum(deadlines_escalate(deadline_ids=chunk) for chunk in handed) == 4
     assert deadlines_sweep(fan_out=True).fired == 0 and Alert.objects.count() == 6
+
+
+def _edit_stage(code: str, **fields: object) -> None:
+    """What an administrator does in the admin: change a stage of the active policy."""
+    stage = EscalationStage.objects.get(policy__is_active=True, code=code)
+    for name, value in fields.items():
+        setattr(stage, name, value)
+    stage.full_clean()
+    stage.save()
+
+
+def test_an_earlier_stage_after_a_policy_edit_fires_at_the_next_sweep(
+    clock: time_machine.Traveller, deadline: Deadline
+) -> None:
+    from alerts.services import deadlines_due
+
+    clock.move_to(DUE - 30 * M)
+    deadlines_sweep()
+    assert Alert.objects.get().next_stage_at == DUE - 10 * M
+    _edit_stage("t-10", offset=-20 * M)  # the 10-minute warning now comes 20 minutes ahead
+    clock.move_to(DUE - 20 * M)  # before the next stage time computed under the old policy
+    assert list(deadlines_due(stages=policy_stages(), now=DUE - 20 * M)) == [deadline]
+    assert deadlines_sweep().fired == 1
+    alert = Alert.objects.latest("id")
+    assert alert.stage == "t-10" and alert.stage_at == DUE - 20 * M and alert.next_stage_at == DUE
+
+
+def test_a_shorter_repeat_after_a_policy_edit_fires_at_the_next_sweep(
+    clock: time_machine.Traveller, deadline: Deadline
+) -> None:
+    clock.move_to(DUE)
+    deadlines_sweep()
+    _edit_stage("due", repeat_every=10 * M)
+    clock.move_to(DUE + 10 * M)
+    assert deadlines_sweep().fired == 1
+    repeat = Alert.objects.latest("id")
+    assert repeat.stage == "due" and repeat.repeat == 1 and repeat.next_stage_at == DUE + 20 * M
+
+
+def test_a_later_stage_after_a_policy_edit_is_recomputed_once_not_rechecked_every_sweep(
+    clock: time_machine.Traveller, deadline: Deadline
+) -> None:
+    from alerts.services import deadlines_due
+
+    clock.move_to(DUE - 30 * M)
+    deadlines_sweep()
+    _edit_stage("t-10", offset=-5 * M)
+    clock.move_to(DUE - 29 * M)
+    result = deadlines_sweep()
+    assert (result.candidates, result.fired) == (1, 0)
+    first = Alert.objects.get()
+    assert first.next_stage_at == DUE - 5 * M  # recomputed under the policy in force
+    # Covered again: later sweeps do not look at it until the new next stage time.
+    clock.move_to(DUE - 10 * M)
+    assert not deadlines_due(stages=policy_stages(), now=DUE - 10 * M).exists()
+    assert deadlines_sweep().fired == 0
+    clock.move_to(DUE - 5 * M)
+    assert deadlines_sweep().fired == 1
+    assert Alert.objects.latest("id").stage_at == DUE - 5 * M
