@@ -26,7 +26,7 @@ from reporting.models import Report, cn_numeral
 from reporting.spread import hourly_points
 
 # Word has no font fallback list: these are the names Chinese government PCs carry. The PDF
-# names them first and falls back to the system's Noto CJK fonts (see docs/reporting.md).
+# names them first and falls back to the system's Noto CJK fonts (see "The document" in README.md).
 FONT_BODY = "仿宋_GB2312"
 FONT_BODY_ALT = "仿宋"
 FONT_TITLE = "方正小标宋简体"
