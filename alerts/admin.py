@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -26,6 +27,7 @@ from alerts.models import (
     Notification,
     SweepHeartbeat,
 )
+from incidents.forms import https_formfield
 from incidents.timeline import Actor
 
 
@@ -44,6 +46,7 @@ class EscalationPolicyAdmin(admin.ModelAdmin):
 class ChannelForm(forms.ModelForm):
     class Meta:
         model = Channel
+        formfield_callback = https_formfield
         fields = (
             "unit",
             "name",
@@ -73,6 +76,8 @@ def _report(request: HttpRequest, channel: Channel, attempt: DeliveryAttempt) ->
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
     form = ChannelForm
+    # The admin builds its form fields through formfield_for_dbfield, not the form's callback.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("name", "unit", "kind", "min_audience", "rate_per_minute", "enabled")
     list_filter = ("unit", "kind", "enabled")
     actions = ["test_send"]

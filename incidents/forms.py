@@ -36,7 +36,9 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def _formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
+def https_formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
+    """``Meta.formfield_callback`` for every ModelForm with links: a bare weibo.com/… means
+    https (Django 6's default, chosen now), as browsers read it."""
     if isinstance(field, models.URLField):
         kwargs["assume_scheme"] = "https"  # a bare weibo.com/… means https, as browsers do
     return field.formfield(**kwargs)
@@ -51,7 +53,7 @@ class IncidentForm(forms.ModelForm):
 
     class Meta:
         model = Incident
-        formfield_callback = _formfield
+        formfield_callback = https_formfield
         fields = ["title", "grade", *[f for f in EDITABLE_FIELDS if f != "title"]]
         widgets = {
             "occurred_at": DateTimeLocalInput(),

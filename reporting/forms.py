@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from incidents.forms import https_formfield
 from incidents.models import Incident
 from reporting.choices import FINAL_FIELDS, FOLLOW_UP_FIELDS, ReportKind
 from reporting.models import Report
@@ -17,16 +17,10 @@ from reporting.services import EDITABLE_FIELDS
 TEXTAREA_ROWS = {"summary": 4, "spread": 5, "facts": 4, "background": 3, "attachments": 3}
 
 
-def _formfield(field: models.Field, **kwargs: Any) -> forms.Field | None:
-    if isinstance(field, models.URLField):
-        kwargs["assume_scheme"] = "https"  # links typed without a scheme are https today
-    return field.formfield(**kwargs)
-
-
 class ReportForm(forms.ModelForm):
     class Meta:
         model = Report
-        formfield_callback = _formfield
+        formfield_callback = https_formfield
         fields = list(EDITABLE_FIELDS)
         widgets = {
             "first_published_at": forms.DateTimeInput(
