@@ -14,7 +14,11 @@ from reporting.models import Report, RequiredFieldSet
 def reports_visible_to(user: User) -> QuerySet[Report]:
     """Reports on the incidents a user sees: their unit's, or every unit's for the leadership
     group and administrators."""
-    qs = Report.objects.select_related("incident", "unit", "signer", "supersedes", "deadline")
+    # Every relation a list row shows (the API's signer and submitter names, the deadline's
+    # due time, both ends of a correction) comes in the one query: no query per row.
+    qs = Report.objects.select_related(
+        "incident", "unit", "signer", "submitted_by", "supersedes", "superseded_by", "deadline"
+    )
     if not user.is_authenticated or not user.has_perm("reporting.view_report"):
         return qs.none()
     return qs.filter(incident__in=incidents_visible_to(user).values("pk"))
