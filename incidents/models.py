@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from incidents.choices import (
@@ -77,9 +78,12 @@ class User(AbstractUser):
     def has_role(self, role: Role | str) -> bool:
         return self.groups.filter(name=role).exists()
 
-    @property
+    @cached_property
     def sees_all_units(self) -> bool:
-        """The leadership group and administrators see every unit's incidents."""
+        """The leadership group and administrators see every unit's incidents.
+
+        Asked several times a request (scoping, each permission check, each panel): kept on
+        the instance after the first group query, as Django keeps ``has_perm``'s answers."""
         if self.is_superuser:
             return True
         names = {g.name for g in self.groups.all()}
