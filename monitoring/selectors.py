@@ -34,10 +34,15 @@ def incident_earliest_detection(incident: Incident) -> Detection | None:
     return match.detection if match else None
 
 
-def incident_spread_summary(incident: Incident) -> dict[str, Any]:
+_UNSET: Any = object()
+
+
+def incident_spread_summary(incident: Incident, *, earliest: Detection | None = _UNSET) -> dict[str, Any]:
     """Spread figures (传播情况) of one incident, for reports and the incident page.
 
-    Everything but ``earliest`` and ``top_outlets`` is summed from the hourly trend rows."""
+    Everything but ``earliest`` and ``top_outlets`` is summed from the hourly trend rows.
+    A caller that already holds ``incident_earliest_detection(incident)`` passes it as
+    ``earliest`` so it is not looked up twice."""
     rows = list(incident_trend(incident))
     by_sentiment = {"positive": 0, "neutral": 0, "negative": 0}
     metrics = dict.fromkeys(METRICS, 0)
@@ -66,7 +71,8 @@ def incident_spread_summary(incident: Incident) -> dict[str, Any]:
         .annotate(n=Count("id"))
         .order_by("-n", "detection__outlet")[:TOP_OUTLETS]
     ]
-    earliest = incident_earliest_detection(incident)
+    if earliest is _UNSET:
+        earliest = incident_earliest_detection(incident)
     return {
         "total": total,
         "by_sentiment": by_sentiment,

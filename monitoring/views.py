@@ -46,8 +46,8 @@ def incident_panel_context(
     """Everything the monitoring panel shows, under one name (``mon``) so it never collides
     with the incident page's own context."""
     user = request.user
-    summary = incident_spread_summary(incident)
     earliest = incident_earliest_detection(incident)
+    summary = incident_spread_summary(incident, earliest=earliest)
     filters = DetectionFilterSet(request.GET or None, queryset=selectors.incident_detections(incident))
     detections = filters.qs[:PANEL_DETECTIONS]
     can_accept = (
