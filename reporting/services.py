@@ -3,6 +3,7 @@ deadline), correct it. One function each, one transaction, a timeline entry on t
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -62,18 +63,26 @@ def _original(incident: Incident, kind: str, sequence: int = 1) -> Report | None
     ).first()
 
 
-def draft_blocker(*, incident: Incident, kind: str) -> str | None:
-    """Why a new (not correcting) report of ``kind`` cannot be started now, or None."""
+def draft_blocker(*, incident: Incident, kind: str, originals: Collection[str] | None = None) -> str | None:
+    """Why a new (not correcting) report of ``kind`` cannot be started now, or None.
+
+    ``originals``: the kinds whose original report (submitted, sequence 1, not a correction)
+    exists, when the caller has the incident's reports at hand (the incident panel asks for
+    every kind); otherwise each is looked up."""
     if kind not in ReportKind.values:
         return _("Unknown report kind: %(kind)s") % {"kind": kind}
-    first_done = _original(incident, ReportKind.FIRST) is not None
+
+    def done(k: str) -> bool:
+        return k in originals if originals is not None else _original(incident, k) is not None
+
+    first_done = done(ReportKind.FIRST)
     if kind == ReportKind.FIRST and first_done:
         return _("The first report (首报) is in; to change it, write a correction.")
     if kind != ReportKind.FIRST and not first_done:
         return _("Submit the first report (首报) first.")
-    if kind == ReportKind.FINAL and _original(incident, ReportKind.FINAL) is not None:
+    if kind == ReportKind.FINAL and done(ReportKind.FINAL):
         return _("The final report (终报) is in; to change it, write a correction.")
-    if kind == ReportKind.FOLLOW_UP and _original(incident, ReportKind.FINAL) is not None:
+    if kind == ReportKind.FOLLOW_UP and done(ReportKind.FINAL):
         return _("The final report (终报) is in: no more follow-ups.")
     return None
 

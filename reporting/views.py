@@ -264,11 +264,20 @@ def incident_panel_context(request: HttpRequest, incident: Incident) -> dict[str
         return {"reports": [], "actions": [], "visible": False}
     reports = list(reports_of_incident(incident))
     drafts = {(r.kind): r for r in reports if r.is_draft and not r.supersedes_id}
+    # The reports are loaded already: answer "is the original in?" from them, not a query
+    # per kind.
+    originals = {
+        r.kind
+        for r in reports
+        if r.status == ReportStatus.SUBMITTED and r.sequence == 1 and not r.supersedes_id
+    }
     actions = []
     if can.can_create(user):
         for kind, label in ReportKind.choices:
             draft = drafts.get(kind)
-            blocker = None if draft else services.draft_blocker(incident=incident, kind=kind)
+            blocker = (
+                None if draft else services.draft_blocker(incident=incident, kind=kind, originals=originals)
+            )
             actions.append({"kind": kind, "label": label, "draft": draft, "blocker": blocker})
     return {
         "visible": True,
