@@ -12,12 +12,11 @@ from incidents.panels import Panel, register_panel
 
 def _context(request: HttpRequest, incident: Incident) -> dict[str, Any]:
     from alerts.models import Alert
+    from alerts.selectors import alerts_with_deliveries
 
-    alerts = (
-        Alert.objects.filter(incident=incident)
-        .select_related("acknowledged_by")
-        .prefetch_related("notifications")[:50]
-    )
+    alerts = alerts_with_deliveries(
+        Alert.objects.filter(incident=incident).select_related("acknowledged_by")
+    )[:50]
     return {"incident_alerts": alerts}
 
 

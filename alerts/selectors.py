@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from alerts.choices import ChannelKind
@@ -25,6 +26,17 @@ def alerts_visible_to(user: User) -> QuerySet[Alert]:
     return qs.filter(Q(incident__unit=user.effective_unit) | Q(pk__in=mine.values("pk")))
 
 
+def alerts_with_deliveries(qs: QuerySet[Alert]) -> QuerySet[Alert]:
+    """Prefetch each alert's robot, webhook and email notifications (the "delivery" column).
+
+    In-app notifications are left out: an alert has one per person told (owner, duty
+    officers, unit head, the leadership group), the pages never show them, and the bell
+    counts them on its own."""
+    return qs.prefetch_related(
+        Prefetch("notifications", queryset=Notification.objects.exclude(channel_kind=ChannelKind.IN_APP))
+    )
+
+
 def unread_count(user: User) -> int:
     """The bell: the user's in-app notifications not yet read or acknowledged."""
     if not user.is_authenticated:
@@ -34,12 +46,12 @@ def unread_count(user: User) -> int:
     ).count()
 
 
-def unread_alert_ids(user: User) -> set[int]:
-    return set(
-        Notification.objects.filter(
-            recipient=user, channel_kind=ChannelKind.IN_APP, read_at__isnull=True
-        ).values_list("alert_id", flat=True)
-    )
+def unread_alert_ids(user: User, alert_ids: Iterable[int] | None = None) -> set[int]:
+    """The alerts (among ``alert_ids``, when given: the page shown) the user has not read."""
+    qs = Notification.objects.filter(recipient=user, channel_kind=ChannelKind.IN_APP, read_at__isnull=True)
+    if alert_ids is not None:
+        qs = qs.filter(alert_id__in=list(alert_ids))
+    return set(qs.order_by().values_list("alert_id", flat=True))
 
 
 @dataclass(frozen=True)

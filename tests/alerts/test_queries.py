@@ -13,7 +13,8 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from alerts.models import Alert, Notification, SweepHeartbeat
+from alerts.choices import ChannelKind
+from alerts.models import Alert, Channel, Notification, SweepHeartbeat
 from alerts.services import alert_acknowledge, deadlines_sweep
 from incidents.choices import Grade, Role
 from incidents.models import Unit, User
@@ -77,6 +78,13 @@ def escalations(clock: time_machine.Traveller, unit: Unit) -> Escalations:
     unit.head = head
     unit.save()
     owner = make_user(Role.DUTY_OFFICER, unit=unit, username="owner")
+    # The unit's duty group robot: every alert also has a robot notification to show.
+    Channel.objects.create(
+        unit=unit,
+        name="值班群",
+        kind=ChannelKind.WECOM,
+        url="https://qyapi.example.cn/cgi-bin/webhook/send?key=k",
+    )
     return Escalations(clock, unit, owner)
 
 
@@ -101,6 +109,8 @@ def test_alerts_page(escalations: Escalations, unit: Unit, role: Role, state: st
         check=lambda response: rows.append(response.content.decode().count('class="alert-row')),
     )
     assert 0 < rows[0] < rows[-1]
+    html = client.get(reverse("alerts:list"), {"state": state}).content.decode()
+    assert html.count(f"{ChannelKind.WECOM.label}: ") == rows[-1]  # each row's robot delivery
 
 
 def test_bell_is_one_count_query(escalations: Escalations) -> None:

@@ -15,7 +15,8 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from alerts.choices import AlertKind, Audience
+from alerts.choices import AlertKind, Audience, ChannelKind
+from alerts.models import Channel
 from alerts.services import alert_raise
 from incidents.choices import Grade, Role, Status
 from incidents.models import Incident, Unit, User
@@ -181,6 +182,12 @@ class IncidentStory:
             incident=self.incident, actor=Actor.of(officer), groups=[["食堂"], ["过期", "变质"]]
         )
         self.client = client_create(name="某舆情监测系统")[0]
+        Channel.objects.create(
+            unit=officer.effective_unit,
+            name="值班群",
+            kind=ChannelKind.WECOM,
+            url="https://qyapi.example.cn/cgi-bin/webhook/send?key=k",
+        )
         self.detections = 0
         self.reports = 0
         self.alerts = 0
@@ -237,6 +244,7 @@ def test_incident_detail_page_with_every_panel(duty_officer: User, role: Role) -
         html = response.content.decode()
         assert 'id="monitoring"' in html and 'id="reports"' in html and 'id="incident-alerts"' in html
         assert f"态势恶化：第{story.alerts - 1}小时" in html  # the newest alert is on the page
+        assert html.count(f"{ChannelKind.WECOM.label}: ") == story.alerts  # with its robot delivery
 
     assert_no_growth(
         fetch, lambda: story.grow(18), max_queries=40, label=f"incident page {role}", check=check
