@@ -249,6 +249,12 @@ class Incident(models.Model):
     def is_open(self) -> bool:
         return self.status != Status.CLOSED
 
+    @property
+    def open_deadlines(self) -> list[Deadline]:
+        """The running clocks, soonest first; no query when the deadlines are prefetched
+        (``incidents.selectors.incidents_with_clocks``)."""
+        return [deadline for deadline in self.deadlines.all() if deadline.is_open]
+
 
 class IncidentAttachment(models.Model):
     """Supporting material (其他辅助材料): screenshots, documents."""

@@ -20,11 +20,10 @@ def incidents_visible_to(user: User) -> QuerySet[Incident]:
 
 
 def incidents_with_clocks(qs: QuerySet[Incident]) -> QuerySet[Incident]:
-    """Prefetch open deadlines (soonest first) as ``open_deadlines`` for lists and countdowns."""
-    return qs.prefetch_related(
-        Prefetch("deadlines", queryset=Deadline.objects.open().order_by("due_at"), to_attr="open_deadlines"),
-        "deadlines",
-    )
+    """Prefetch every deadline, soonest first, in one query: ``incident.deadlines.all()`` for
+    the API and the incident page, ``incident.open_deadlines`` (the open ones, read from the
+    same rows) for lists and countdowns."""
+    return qs.prefetch_related(Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at")))
 
 
 def incidents_overdue(qs: QuerySet[Incident]) -> QuerySet[Incident]:

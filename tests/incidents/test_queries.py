@@ -94,7 +94,7 @@ def test_incident_list_page(role: Role, query: str, unit: Unit, other_unit: Unit
     assert_no_growth(
         fetch,
         lambda: log_incidents(18, unit=unit, start=2),
-        max_queries=14,
+        max_queries=12,
         label=f"incident list {role} {query}",
         check=lambda response: rows.append(response.content.decode().count('class="ref"')),
     )
@@ -247,7 +247,7 @@ def test_incident_detail_page_with_every_panel(duty_officer: User, role: Role) -
         assert html.count(f"{ChannelKind.WECOM.label}: ") == story.alerts  # with its robot delivery
 
     assert_no_growth(
-        fetch, lambda: story.grow(18), max_queries=40, label=f"incident page {role}", check=check
+        fetch, lambda: story.grow(18), max_queries=24, label=f"incident page {role}", check=check
     )
 
 
@@ -258,6 +258,6 @@ def test_incident_deadlines_partial(duty_officer: User) -> None:
     assert_no_growth(
         lambda: client.get(reverse("incidents:deadlines", args=[story.incident.pk])),
         lambda: story.grow(10),
-        max_queries=8,
+        max_queries=7,
         label="deadlines partial",
     )
