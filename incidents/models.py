@@ -91,7 +91,14 @@ class User(AbstractUser):
 
     @property
     def effective_unit(self) -> Unit:
-        return self.unit if self.unit_id else Unit.default()  # type: ignore[return-value]
+        if self.unit_id:
+            return self.unit  # type: ignore[return-value]
+        # 本单位, for someone without a unit: looked up once per instance, not at every
+        # permission check of the request.
+        default: Unit | None = self.__dict__.get("_default_unit")
+        if default is None:
+            default = self.__dict__["_default_unit"] = Unit.default()
+        return default
 
 
 class GradePolicy(models.Model):

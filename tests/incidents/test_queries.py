@@ -26,7 +26,7 @@ from monitoring.services import client_create, detections_ingest, keyword_rule_c
 from reporting.choices import ReportKind
 from reporting.services import report_create_draft, report_submit, report_update
 from tests.factories import make_incident, make_user
-from tests.queries import assert_no_growth
+from tests.queries import assert_no_growth, measure
 
 pytestmark = pytest.mark.django_db
 
@@ -261,3 +261,20 @@ def test_incident_deadlines_partial(duty_officer: User) -> None:
         max_queries=7,
         label="deadlines partial",
     )
+
+
+def test_incident_page_for_someone_without_a_unit(duty_officer: User) -> None:
+    """Someone with no unit belongs to 本单位: looked up once, not at every permission check."""
+    story = IncidentStory(duty_officer)
+    story.grow(2)
+    user = make_user(Role.DUTY_OFFICER)
+    User.objects.filter(pk=user.pk).update(unit=None)
+    client = browser(user)
+    url = reverse("incidents:detail", args=[story.incident.pk])
+    assert_no_growth(
+        lambda: client.get(url), lambda: story.grow(5), max_queries=24, label="incident page, no unit"
+    )
+    measured, response = measure(lambda: client.get(url))
+    assert response.status_code == 200 and 'id="reports"' in response.content.decode()
+    unit_sql = [sql for sql in measured.sql if 'FROM "incidents_unit"' in sql]
+    assert len(unit_sql) == 1, unit_sql
