@@ -144,6 +144,14 @@ class Alert(models.Model):
             # The sweep's anti-join: has this deadline (at this due time) a later stage pending?
             models.Index(fields=["deadline", "due_at", "next_stage_at"], name="alert_deadline_due_idx"),
             models.Index(fields=["incident", "-fired_at"], name="alert_incident_idx"),
+            # The alerts page, newest first: a page of 50 without sorting every alert (the
+            # leadership group sees all), and the default "not acknowledged" view and count.
+            models.Index(fields=["-fired_at", "-id"], name="alert_fired_idx"),
+            models.Index(
+                fields=["-fired_at", "-id"],
+                name="alert_open_fired_idx",
+                condition=Q(acknowledged_at__isnull=True),
+            ),
             # The precise wake-up: the earliest next stage due within the coming sweep interval.
             models.Index(
                 fields=["next_stage_at"],

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from alerts.choices import ChannelKind
 from alerts.models import Alert, Notification, SweepHeartbeat
-from incidents.models import User
+from incidents.models import Incident, User
 
 
 def alerts_visible_to(user: User) -> QuerySet[Alert]:
@@ -22,8 +22,12 @@ def alerts_visible_to(user: User) -> QuerySet[Alert]:
         return qs.none()
     if user.sees_all_units:
         return qs
-    mine = Alert.objects.filter(notifications__recipient=user, notifications__channel_kind=ChannelKind.IN_APP)
-    return qs.filter(Q(incident__unit=user.effective_unit) | Q(pk__in=mine.values("pk")))
+    # Both sides as subqueries on the alert's own columns: with the OR across a join to the
+    # incident PostgreSQL hash-joins every alert; this way it walks the newest alerts by
+    # alert_fired_idx and stops at a page.
+    unit_incidents = Incident.objects.filter(unit=user.effective_unit).values("pk")
+    mine = Notification.objects.filter(recipient=user, channel_kind=ChannelKind.IN_APP).values("alert_id")
+    return qs.filter(Q(incident__in=unit_incidents) | Q(pk__in=mine))
 
 
 def alerts_with_deliveries(qs: QuerySet[Alert]) -> QuerySet[Alert]:

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from alerts.choices import ChannelKind
 from alerts.models import Alert, Channel, Notification, SweepHeartbeat
+from alerts.selectors import alerts_visible_to
 from alerts.services import alert_acknowledge, deadlines_sweep
 from incidents.choices import Grade, Role
 from incidents.models import Unit, User
@@ -150,3 +151,26 @@ def test_every_page_pays_one_query_for_the_bell_and_one_for_the_banner(
     # The login page reads neither.
     anonymous, _response = measure(lambda: Client().get(reverse("login")))
     assert not [sql for sql in anonymous.sql if "alerts_" in sql]
+
+
+def test_alerts_page_shows_alerts_addressed_to_someone_who_moved_unit(
+    escalations: Escalations, unit: Unit, other_unit: Unit
+) -> None:
+    """The page's scope, kept by the cheaper query: the unit's alerts, plus any alert
+    addressed to the user in-app (here: a duty officer since moved to another unit)."""
+    officer = make_user(Role.DUTY_OFFICER, unit=unit)
+    escalations.grow(2)
+    told = set(
+        Notification.objects.filter(recipient=officer, channel_kind=ChannelKind.IN_APP).values_list(
+            "alert_id", flat=True
+        )
+    )
+    User.objects.filter(pk=officer.pk).update(unit=other_unit)
+    escalations.grow(2)  # the old unit's later alerts no longer reach the officer
+    assert told and told != set(Alert.objects.values_list("pk", flat=True))
+    moved = User.objects.get(pk=officer.pk)
+    assert set(alerts_visible_to(moved).values_list("pk", flat=True)) == told
+    html = browser(moved).get(reverse("alerts:list"), {"state": "all"}).content.decode()
+    assert html.count('class="alert-row') == len(told)
+    stranger = make_user(Role.DUTY_OFFICER, unit=other_unit)
+    assert not alerts_visible_to(stranger).exists()
