@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -13,6 +14,8 @@ from rest_framework.test import APIClient
 
 from incidents.choices import Role
 from incidents.models import Incident, Unit, User
+from monitoring.filtersets import DetectionFilterSet
+from monitoring.models import Detection
 from monitoring.services import detections_ingest
 from tests.factories import make_incident, make_user
 from tests.monitoring.helpers import add_rule, item, make_client
@@ -171,3 +174,37 @@ def test_incident_rules_and_spread_api(unit: Unit, other_unit: Unit, duty_api: A
     assert_no_growth(lambda: duty_api.get(rules), grow, max_queries=5, label="incident rules API")
     assert_no_growth(lambda: duty_api.get(spread), grow, max_queries=7, label="spread API")
     assert duty_api.get(spread).json()["total"] == 38
+
+
+def test_date_filters_are_beijing_days_on_the_index(unit: Unit, other_unit: Unit) -> None:
+    """since/until are Beijing dates, as ``at__date`` was, but compared as a range on ``at``
+    (the column detection_at_idx covers), never as ``at::date``."""
+    feed = Feed(unit, other_unit)
+    bj = ZoneInfo("Asia/Shanghai")
+    moments = [
+        datetime(2026, 3, 4, 23, 59, 59, tzinfo=bj),
+        datetime(2026, 3, 5, 0, 0, tzinfo=bj),
+        datetime(2026, 3, 5, 23, 59, 59, tzinfo=bj),
+        datetime(2026, 3, 6, 0, 0, tzinfo=bj),
+    ]
+    detections_ingest(
+        client=feed.client,
+        items=[item(f"b{i}", published_at=moment) for i, moment in enumerate(moments)],
+        now=moments[-1] + timedelta(hours=1),
+    )
+    queries = [
+        ({"since": "2026-03-05"}, {"at__date__gte": date(2026, 3, 5)}),
+        ({"until": "2026-03-05"}, {"at__date__lte": date(2026, 3, 5)}),
+        ({"since": "2026-03-05", "until": "2026-03-05"}, {"at__date": date(2026, 3, 5)}),
+        ({"since": "0001-01-01", "until": "9999-12-31"}, {}),
+    ]
+    for params, expected in queries:
+        filters = DetectionFilterSet(params, queryset=Detection.objects.all())
+        assert filters.is_valid(), filters.errors
+        got = set(filters.qs.values_list("external_id", flat=True))
+        assert got == set(Detection.objects.filter(**expected).values_list("external_id", flat=True)), params
+        assert "::date" not in str(filters.qs.query) and "AT TIME ZONE" not in str(filters.qs.query)
+    got = DetectionFilterSet(
+        {"since": "2026-03-05", "until": "2026-03-05"}, queryset=Detection.objects.all()
+    ).qs
+    assert sorted(got.values_list("external_id", flat=True)) == ["b1", "b2"]
