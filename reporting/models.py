@@ -168,7 +168,13 @@ class Report(models.Model):
             ("sign_report", _("Can sign off reports (签发)")),
             ("submit_report", _("Can submit reports upward")),
         ]
-        indexes = [models.Index(fields=["incident", "kind", "sequence"])]
+        indexes = [
+            models.Index(fields=["incident", "kind", "sequence"]),
+            # The lists, newest first, a page without sorting every report the user may see:
+            # the browser's (submitted first, then drafts by creation) and the API's.
+            models.Index(fields=["-submitted_at", "-created_at"], name="report_list_idx"),
+            models.Index(fields=["-created_at", "-id"], name="report_api_list_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=ReportKind.values), name="report_kind_valid"),
             models.CheckConstraint(condition=Q(status__in=ReportStatus.values), name="report_status_valid"),
