@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from incidents.choices import TRANSITIONS, Grade, Source, Status
 from incidents.models import Incident, IncidentAttachment, User
 from incidents.services import EDITABLE_FIELDS
+from incidents.validators import validate_time_range
 
 # datetime-local sends "2026-03-05T14:20"; it is read in the current time zone (Asia/Shanghai).
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -78,6 +79,8 @@ class IncidentForm(forms.ModelForm):
             time_field = self.fields[name]
             assert isinstance(time_field, forms.DateTimeField)
             time_field.input_formats = [DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+            # 0001-01-01 would be saved as year 0 in UTC and break every page showing it.
+            time_field.validators.append(validate_time_range)
         if self.instance.pk:
             del self.fields["grade"]  # regrade has its own form
             # Hand the incident to someone else in its unit (负责人变更), on the timeline.

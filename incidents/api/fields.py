@@ -9,16 +9,21 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from incidents.validators import TIME_OUT_OF_RANGE, time_in_range
+
 
 class AwareDateTimeField(serializers.DateTimeField):
     """ISO 8601 with an explicit offset (``2026-03-05T14:20:00+08:00`` or ``…Z``).
 
     DRF would read a time without an offset as local time; a monitoring system in another
-    zone would then be off by hours without knowing it, so such a time is refused."""
+    zone would then be off by hours without knowing it, so such a time is refused. So is a time
+    outside the years 1900–2999 (``incidents.validators``): one in year 1 would be stored as
+    year 0 in UTC, which no later read of the row could load."""
 
     default_error_messages = {
         "naive": _("Give the time with its UTC offset, e.g. 2026-03-05T14:20:00+08:00."),
         "invalid": _("Not an ISO 8601 time, e.g. 2026-03-05T14:20:00+08:00."),
+        "out_of_range": TIME_OUT_OF_RANGE,
     }
 
     def to_internal_value(self, value: Any) -> datetime:
@@ -36,4 +41,6 @@ class AwareDateTimeField(serializers.DateTimeField):
         assert parsed is not None
         if parsed.tzinfo is None or parsed.utcoffset() is None:
             self.fail("naive")
+        if not time_in_range(parsed):
+            self.fail("out_of_range")
         return parsed

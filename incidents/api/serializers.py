@@ -104,6 +104,12 @@ class IncidentPatchInput(IncidentInput):
         return fields
 
     def validate(self, attrs: dict) -> dict:
+        # Checked here, once the body is known to be an object (a JSON null or list is refused
+        # before this with "expected a dictionary").
+        if "grade" in self.initial_data:
+            raise serializers.ValidationError(
+                {"grade": ["Use POST …/regrade/ with a reason to change the grade."]}
+            )
         incident: Incident = self.context["incident"]
         occurred = attrs.get("occurred_at", incident.occurred_at)
         discovered = attrs.get("discovered_at", incident.discovered_at)

@@ -62,11 +62,6 @@ class IncidentViewSet(
         incident = self.get_object()
         if not can.can_edit(_user(request), incident):
             raise PermissionDenied()
-        if "grade" in request.data:
-            return Response(
-                {"grade": ["Use POST …/regrade/ with a reason to change the grade."]},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
         data = IncidentPatchInput(data=request.data, context={"incident": incident})
         data.is_valid(raise_exception=True)
         incident = services.incident_update(
