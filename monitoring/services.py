@@ -21,6 +21,7 @@ from django.utils.translation import override as translation_override
 from incidents.models import Incident
 from incidents.services import incident_update, timeline_add
 from incidents.timeline import Actor, register_kind
+from incidents.validators import text_error
 from monitoring import matching
 from monitoring.choices import Scope
 from monitoring.ingest import write_batch_generic, write_batch_postgresql
@@ -54,6 +55,15 @@ def rules_version_bump() -> None:
         RulesVersion.objects.get_or_create(pk=1, defaults={"version": 2})
     matching.invalidate()
     transaction.on_commit(matching.invalidate)
+
+
+def _lock_incident(incident_id: int) -> None:
+    """Lock the rule's incident before the rules version, the order the incident services take
+    them in (an incident edit locks the incident, then its save bumps the version). The other
+    order deadlocked against a concurrent edit of the same incident: the rule's transaction
+    held the version row and, at commit, its deferred foreign-key check waited for the incident
+    row. ``FOR NO KEY UPDATE`` leaves the foreign-key checks of ingest (matches) unblocked."""
+    list(Incident.objects.select_for_update(no_key=True).filter(pk=incident_id).values_list("pk", flat=True))
 
 
 def _clean_terms(value: Any, field_name: str) -> list[str]:
@@ -117,6 +127,7 @@ def keyword_rule_create(
 ) -> KeywordRule:
     """Add a keyword rule to an incident; the matcher and monitoring systems pick it up."""
     groups, exclude, scope = keyword_rule_clean(groups=groups, exclude=exclude, scope=scope)
+    _lock_incident(incident.pk)
     rule = KeywordRule(
         incident=incident,
         groups=groups,
@@ -145,6 +156,7 @@ def keyword_rule_update(
     is_active: bool | None = None,
 ) -> KeywordRule:
     """Edit a rule or switch it on or off."""
+    _lock_incident(rule.incident_id)
     rule = KeywordRule.objects.select_for_update().get(pk=rule.pk)
     new_groups, new_exclude, new_scope = keyword_rule_clean(
         groups=rule.groups if groups is None else groups,
@@ -250,6 +262,8 @@ def detections_ingest(
         clean, errors = validate_item(raw, now=now)
         if clean is None:
             external_id = raw.get("external_id") if isinstance(raw, dict) else None
+            if external_id is not None and text_error(str(external_id)):
+                external_id = None  # an unpaired surrogate cannot even be encoded in the answer
             results.append(
                 ItemResult(
                     external_id=None if external_id is None else str(external_id),

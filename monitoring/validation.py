@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
 
+from incidents.validators import TIME_OUT_OF_RANGE, text_error, time_in_range
 from monitoring.choices import METRICS, SENTIMENT_ALIASES, Sentiment
 
 MAX_ITEMS = 1000
@@ -46,6 +47,8 @@ def parse_aware(value: Any) -> datetime | None:
         raise ValueError(_("Not an ISO 8601 time, e.g. 2026-03-05T14:20:00+08:00.")) from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ValueError(_("Give the time with its UTC offset, e.g. 2026-03-05T14:20:00+08:00."))
+    if not time_in_range(parsed):
+        raise ValueError(str(TIME_OUT_OF_RANGE))
     return parsed
 
 
@@ -65,6 +68,8 @@ def validate_item(raw: Any, *, now: datetime) -> tuple[dict[str, Any] | None, Er
             errors["external_id"] = [_("This field may not be blank.")]
         elif len(external_id) > LIMITS["external_id"]:
             errors["external_id"] = [_too_long(LIMITS["external_id"])]
+        elif unstorable := text_error(external_id):
+            errors["external_id"] = [unstorable]
         clean["external_id"] = external_id
 
     for name in TEXT_FIELDS:
@@ -78,6 +83,11 @@ def validate_item(raw: Any, *, now: datetime) -> tuple[dict[str, Any] | None, Er
         value = value.strip()
         if len(value) > LIMITS[name]:
             errors[name] = [_too_long(LIMITS[name])]
+            continue
+        # PostgreSQL refuses NUL in text: one such item would fail the whole batch's upsert.
+        unstorable = text_error(value)
+        if unstorable:
+            errors[name] = [unstorable]
             continue
         clean[name] = value
 
@@ -113,8 +123,9 @@ def validate_item(raw: Any, *, now: datetime) -> tuple[dict[str, Any] | None, Er
             bad: list[str] = []
             for key, value in metrics.items():
                 if key not in values:
+                    name = key if isinstance(key, str) and not text_error(key) else "?"
                     bad.append(
-                        _("Unknown metric %(name)s; use reads, reposts, comments, likes.") % {"name": key}
+                        _("Unknown metric %(name)s; use reads, reposts, comments, likes.") % {"name": name}
                     )
                 elif value is None:
                     continue

@@ -65,6 +65,8 @@ def _read_json(request: Request) -> Any:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise exceptions.ParseError(_("Malformed JSON: %(error)s") % {"error": exc}) from None
+    except RecursionError:  # [[[[…]]]] deeper than Python's recursion limit
+        raise exceptions.ParseError(_("Malformed JSON: %(error)s") % {"error": "nested too deeply"}) from None
 
 
 class DetectionBatchView(APIView):
