@@ -12,8 +12,10 @@ official text that goes upward.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +62,29 @@ class Document:
     submitted_at: str
     is_draft: bool
     supersedes_line: str
+
+
+# Characters XML 1.0 forbids. The API and forms accept control characters (text pasted from
+# elsewhere carries them; only NUL is refused), and python-docx would refuse the whole
+# document for one of them: they are dropped from what the documents print.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(value: Any) -> Any:
+    """The same value with every string stripped of characters XML cannot hold."""
+    if isinstance(value, str):
+        return _NOT_XML.sub("", value)
+    if isinstance(value, list):
+        return [_xml_safe(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_xml_safe(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _xml_safe(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(
+            value, **{f.name: _xml_safe(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        )
+    return value
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -125,7 +150,7 @@ def document(report: Report) -> Document:
         signer = report.signer.get_full_name() or report.signer.get_username()
     when = report.submitted_at or timezone.now()
     old = report.supersedes
-    return Document(
+    doc = Document(
         secrecy=report.secrecy,
         document_name=report.document_name or "舆情专报",
         number_line=f"{report.year}年第{report.number}期" if submitted else "第　期（草稿）",
@@ -146,6 +171,7 @@ def document(report: Report) -> Document:
             f"本期更正{old.year}年第{old.number}期《{old.heading}》，原报告作废。" if old is not None else ""
         ),
     )
+    return _xml_safe(doc)
 
 
 def filename(report: Report, ext: str) -> str:

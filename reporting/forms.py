@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from incidents.forms import https_formfield
 from incidents.models import Incident
+from incidents.validators import validate_time_range
 from reporting.choices import FINAL_FIELDS, FOLLOW_UP_FIELDS, ReportKind
 from reporting.models import Report
 from reporting.selectors import required_fields_for, signers_for
@@ -44,6 +45,9 @@ class ReportForm(forms.ModelForm):
         for name, field in self.fields.items():
             if isinstance(field.widget, forms.Textarea):
                 field.widget.attrs["rows"] = TEXTAREA_ROWS.get(name, 3)
+            if isinstance(field, forms.DateTimeField):
+                # 0001-01-01 would be saved as year 0 in UTC and break every page showing it.
+                field.validators.append(validate_time_range)
 
     def _post_clean(self) -> None:
         # The services validate the whole record; a draft may be saved incomplete.
