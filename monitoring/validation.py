@@ -7,7 +7,7 @@ the clean values or ``{field: [messages]}``, never raises, so one bad item never
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -49,7 +49,8 @@ def parse_aware(value: Any) -> datetime | None:
         raise ValueError(_("Give the time with its UTC offset, e.g. 2026-03-05T14:20:00+08:00."))
     if not time_in_range(parsed):
         raise ValueError(str(TIME_OUT_OF_RANGE))
-    return parsed
+    # Python takes offsets up to ±23:59, PostgreSQL only up to ±15:59: store the instant in UTC.
+    return parsed.astimezone(UTC)
 
 
 def validate_item(raw: Any, *, now: datetime) -> tuple[dict[str, Any] | None, Errors]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.utils.dateparse import parse_datetime
@@ -43,4 +43,6 @@ class AwareDateTimeField(serializers.DateTimeField):
             self.fail("naive")
         if not time_in_range(parsed):
             self.fail("out_of_range")
-        return parsed
+        # Python takes offsets up to ±23:59, PostgreSQL only up to ±15:59 (a 500 for -21:16):
+        # the instant is what counts, and it is stored in UTC anyway.
+        return parsed.astimezone(UTC)

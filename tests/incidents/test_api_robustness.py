@@ -5,6 +5,7 @@ hand-made bodies); each test failed before its fix."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 from django.test import Client
@@ -79,6 +80,19 @@ def test_times_outside_1900_to_2999_are_400_and_write_nothing(duty_api, field, v
     assert field in response.json() and "1900" in response.json()[field][0]
     assert Incident.objects.count() == before
     assert duty_api.get(LIST).status_code == 200
+
+
+def test_an_offset_postgresql_cannot_hold_is_read_as_the_same_instant(duty_api):
+    # Python parses offsets up to ±23:59, PostgreSQL refuses beyond ±15:59: a DataError (500).
+    occurred = "2026-03-04T09:40:27-21:16"
+    response = duty_api.post(
+        LIST,
+        valid_payload(occurred_at=occurred, discovered_at="2026-03-05T07:00:00Z", first_published_at=None),
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    incident = Incident.objects.get(pk=response.json()["id"])
+    assert incident.occurred_at == datetime.fromisoformat(occurred)
 
 
 def test_patch_to_year_one_is_400_and_the_incident_stays_readable(duty_api, duty_officer):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import datetime
 
 import pytest
 from django.db import connection, transaction
@@ -67,6 +68,15 @@ def test_published_at_outside_1900_to_2999_rejects_the_item(unit, published_at) 
     result = response.json()["results"][0]
     assert result["status"] == "rejected" and "1900" in result["errors"]["published_at"][0]
     assert not Detection.objects.exists()
+
+
+def test_published_at_with_an_offset_postgresql_cannot_hold_is_stored(unit) -> None:  # type: ignore[no-untyped-def]
+    # Python parses offsets up to ±23:59, PostgreSQL refuses beyond ±15:59: the batch failed.
+    _client, key = make_client()
+    published = "2026-03-04T09:40:27-21:16"
+    response = push_raw(keyed(key), json.dumps({"items": [{**item("far"), "published_at": published}]}))
+    assert response.status_code == 200 and response.json()["results"][0]["status"] == "created"
+    assert Detection.objects.get().published_at == datetime.fromisoformat(published)
 
 
 def test_runaway_nesting_is_400(unit) -> None:  # type: ignore[no-untyped-def]
