@@ -54,6 +54,23 @@ def _path_parameters(path: str, *, incident: int, rule: int, report: int) -> dic
     return {}
 
 
+def _examples(strategy: Any, auth: str) -> Any:
+    """A Hypothesis test calling the app with each generated case and checking for a 5xx."""
+
+    @given(case=strategy)
+    @settings(
+        max_examples=EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case: Any) -> None:
+        case.call_and_validate(headers={"Authorization": auth}, checks=[not_a_server_error])
+
+    return run
+
+
 @pytest.mark.slow
 def test_no_operation_answers_a_server_error(wsgi_requests: None, admin_user: User) -> None:
     incident = make_incident(actor=admin_user, title="某区学校食堂食材过期")
@@ -69,18 +86,7 @@ def test_no_operation_answers_a_server_error(wsgi_requests: None, admin_user: Us
         auth = f"Api-Key {key}" if operation.path in CLIENT_PATHS else f"Token {token.key}"
         ids = _path_parameters(operation.path, incident=incident.pk, rule=rule.pk, report=report.pk)
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-
-            @given(case=operation.as_strategy(mode, path_parameters=ids or None))
-            @settings(
-                max_examples=EXAMPLES,
-                derandomize=True,
-                deadline=None,
-                database=None,
-                suppress_health_check=list(HealthCheck),
-            )
-            def run(case: Any, auth: str = auth) -> None:
-                case.call_and_validate(headers={"Authorization": auth}, checks=[not_a_server_error])
-
+            run = _examples(operation.as_strategy(mode, path_parameters=ids or None), auth)
             try:
                 run()
             except Unsatisfiable:
