@@ -16,7 +16,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import ListView
 
@@ -29,6 +31,8 @@ from incidents.models import Incident, User
 from incidents.panels import panels
 from incidents.selectors import incidents_visible_to, incidents_with_clocks
 from incidents.timeline import Actor
+
+StrOrPromise = str | Promise
 
 
 def incident_url(incident: Incident) -> str:
@@ -244,69 +248,83 @@ class IncidentDeadlinesView(LoginRequiredMixin, View):
         )
 
 
-class IncidentRegradeView(LoginRequiredMixin, View):
+class IncidentActionView(LoginRequiredMixin, View):
+    """A form posted from the incident page that runs one service: refused with 403 without
+    the permission, re-rendered on the page with the errors (the service's too) when invalid,
+    redirected back with a message when done."""
+
+    form_name: str  # the detail page's context name for this form
+    anchor = "#content"
+    success_message: StrOrPromise  # lazily translated: read per request, in its language
+
+    def allowed(self, user: User, incident: Incident) -> bool:
+        raise NotImplementedError
+
+    def make_form(self, request: HttpRequest, incident: Incident) -> forms.BaseForm:
+        raise NotImplementedError
+
+    def perform(self, actor: Actor, incident: Incident, data: dict[str, Any]) -> None:
+        raise NotImplementedError
+
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         incident = incident_for(request, pk)
-        if not can.can_regrade(_user(request), incident):
+        if not self.allowed(_user(request), incident):
             raise PermissionDenied
-        form = RegradeForm(request.POST, incident=incident)
+        form = self.make_form(request, incident)
         if form.is_valid():
             try:
-                services.incident_regrade(
-                    incident=incident,
-                    actor=Actor.of(_user(request)),
-                    grade=form.cleaned_data["grade"],
-                    reason=form.cleaned_data["reason"],
-                )
+                self.perform(Actor.of(_user(request)), incident, form.cleaned_data)
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(
-                    request, _("Grade changed; the first-report deadline follows the new grade.")
-                )
-                return HttpResponseRedirect(incident_url(incident) + "#content")
-        return incident_detail(request, incident_for(request, pk), regrade_form=form)
+                messages.success(request, str(self.success_message))
+                return HttpResponseRedirect(incident_url(incident) + self.anchor)
+        bound: dict[str, Any] = {self.form_name: form}  # the page shows this form with its errors
+        return incident_detail(request, incident_for(request, pk), **bound)
 
 
-class IncidentTransitionView(LoginRequiredMixin, View):
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        incident = incident_for(request, pk)
-        if not can.can_transition(_user(request), incident):
-            raise PermissionDenied
-        form = TransitionForm(request.POST, incident=incident)
-        if form.is_valid():
-            try:
-                services.incident_transition(
-                    incident=incident,
-                    actor=Actor.of(_user(request)),
-                    status=form.cleaned_data["status"],
-                    reason=form.cleaned_data["reason"],
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, _("Status changed."))
-                return HttpResponseRedirect(incident_url(incident) + "#content")
-        return incident_detail(request, incident_for(request, pk), transition_form=form)
+class IncidentRegradeView(IncidentActionView):
+    form_name = "regrade_form"
+    success_message = gettext_lazy("Grade changed; the first-report deadline follows the new grade.")
+
+    def allowed(self, user: User, incident: Incident) -> bool:
+        return can.can_regrade(user, incident)
+
+    def make_form(self, request: HttpRequest, incident: Incident) -> forms.BaseForm:
+        return RegradeForm(request.POST, incident=incident)
+
+    def perform(self, actor: Actor, incident: Incident, data: dict[str, Any]) -> None:
+        services.incident_regrade(incident=incident, actor=actor, grade=data["grade"], reason=data["reason"])
 
 
-class AttachmentAddView(LoginRequiredMixin, View):
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        incident = incident_for(request, pk)
-        if not request.user.has_perm("incidents.add_incidentattachment"):
-            raise PermissionDenied
-        form = AttachmentForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                services.attachment_add(
-                    incident=incident,
-                    actor=Actor.of(_user(request)),
-                    file=form.cleaned_data["file"],
-                    description=form.cleaned_data["description"],
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, _("Attachment added."))
-                return HttpResponseRedirect(incident_url(incident) + "#attachments")
-        return incident_detail(request, incident, attachment_form=form)
+class IncidentTransitionView(IncidentActionView):
+    form_name = "transition_form"
+    success_message = gettext_lazy("Status changed.")
+
+    def allowed(self, user: User, incident: Incident) -> bool:
+        return can.can_transition(user, incident)
+
+    def make_form(self, request: HttpRequest, incident: Incident) -> forms.BaseForm:
+        return TransitionForm(request.POST, incident=incident)
+
+    def perform(self, actor: Actor, incident: Incident, data: dict[str, Any]) -> None:
+        services.incident_transition(
+            incident=incident, actor=actor, status=data["status"], reason=data["reason"]
+        )
+
+
+class AttachmentAddView(IncidentActionView):
+    form_name = "attachment_form"
+    anchor = "#attachments"
+    success_message = gettext_lazy("Attachment added.")
+
+    def allowed(self, user: User, incident: Incident) -> bool:
+        return user.has_perm("incidents.add_incidentattachment")
+
+    def make_form(self, request: HttpRequest, incident: Incident) -> forms.BaseForm:
+        return AttachmentForm(request.POST, request.FILES)
+
+    def perform(self, actor: Actor, incident: Incident, data: dict[str, Any]) -> None:
+        services.attachment_add(
+            incident=incident, actor=actor, file=data["file"], description=data["description"]
+        )
